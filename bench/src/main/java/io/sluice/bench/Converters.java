@@ -1,0 +1,62 @@
+package io.sluice.bench;
+
+import io.sluice.engine.Durability;
+import io.sluice.engine.Durations;
+import picocli.CommandLine;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/** picocli converters for the harness' option types; their messages become one-line usage errors. */
+final class Converters {
+    private Converters() {
+    }
+
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class DurabilityConverter implements CommandLine.ITypeConverter<Durability> {
+        @Override
+        public Durability convert(String value) {
+            try {
+                return Durability.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** A count with an optional k, M or G suffix: 5000000, 5M, 100k. */
+    static final class CountConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String v = value.trim().replace("_", "").replace(",", "");
+            long mult = 1;
+            if (!v.isEmpty()) {
+                char c = Character.toLowerCase(v.charAt(v.length() - 1));
+                if (c == 'k' || c == 'm' || c == 'g') {
+                    mult = c == 'k' ? 1_000L : c == 'm' ? 1_000_000L : 1_000_000_000L;
+                    v = v.substring(0, v.length() - 1);
+                }
+            }
+            try {
+                return Math.multiplyExact(Long.parseLong(v), mult);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number"
+                    + " (suffixes k, M, G allowed)");
+            }
+        }
+    }
+
+    static String lower(Object o) {
+        return o.toString().toLowerCase(Locale.ROOT);
+    }
+}

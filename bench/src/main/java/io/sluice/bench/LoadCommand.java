@@ -1,0 +1,526 @@
+package io.sluice.bench;
+
+import io.sluice.engine.Appender;
+import io.sluice.engine.Durability;
+import io.sluice.engine.EngineMetrics;
+import io.sluice.engine.Sluice;
+import io.sluice.engine.SluiceConfig;
+import io.sluice.engine.WaitStrategyKind;
+import io.sluice.metrics.IntervalListener;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code load}: producers write the {@link Workload} into a Sluice engine as fast as they can (or at
+ * a fixed offered rate), with a progress line per second and a summary at the end.
+ */
+@Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Write the harness workload into Sluice and report throughput and latency.")
+final class LoadCommand implements Callable<Integer> {
+    /** First timestamp of a fresh directory; later runs continue after the newest stored sample. */
+    static final long EPOCH_MILLIS = 1_700_000_000_000L;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--producers", paramLabel = "N", description = "producer threads (default: ${DEFAULT-VALUE})")
+    int producers = 1;
+
+    @Option(names = "--shards", paramLabel = "N", description = "shards, a power of two (default: engine default)")
+    int shards;
+
+    @Option(names = "--series", paramLabel = "N", converter = Converters.CountConverter.class,
+        description = "distinct series (default: ${DEFAULT-VALUE})")
+    long series = 10_000;
+
+    @Option(names = "--labels", paramLabel = "N", description = "labels per series, 3 to 64 (default: ${DEFAULT-VALUE})")
+    int labels = 8;
+
+    @Option(names = "--batch", paramLabel = "N", description = "samples per series per commit (default: ${DEFAULT-VALUE})")
+    int batch = 100;
+
+    @Option(names = "--duration", paramLabel = "D", converter = Converters.DurationConverter.class,
+        description = "how long to write, e.g. 10s, 2m (default: 10s)")
+    Duration duration;
+
+    @Option(names = "--samples", paramLabel = "N", converter = Converters.CountConverter.class,
+        description = "write exactly N samples instead of running for a duration")
+    Long samples;
+
+    @Option(names = "--rate", paramLabel = "R", converter = Converters.CountConverter.class,
+        description = "offered samples/s, open loop with coordinated-omission correction; 0 = unbounded (default: 0)")
+    long rate;
+
+    @Option(names = "--durability", paramLabel = "M", converter = Converters.DurabilityConverter.class,
+        description = "none | batch | interval:10ms (default: none)")
+    Durability durability = Durability.NONE;
+
+    @Option(names = "--dir", paramLabel = "PATH",
+        description = "data directory (default: a temp dir, deleted afterwards unless --keep)")
+    Path dir;
+
+    @Option(names = "--keep", description = "keep the data directory")
+    boolean keep;
+
+    @Option(names = "--hlog", paramLabel = "FILE", description = "write an HdrHistogram interval log (values in ns)")
+    Path hlog;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the summary as JSON")
+    Path json;
+
+    @Option(names = "--wait-strategy", paramLabel = "S",
+        description = "shard handler wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    WaitStrategyKind waitStrategy = WaitStrategyKind.BACKOFF;
+
+    @Option(names = "--ring-size", paramLabel = "N", description = "ring size in events (default: ${DEFAULT-VALUE})")
+    int ringSize = SluiceConfig.DEFAULT_RING_SIZE;
+
+    @Option(names = "--event-capacity", paramLabel = "N",
+        description = "samples per ring event (default: ${DEFAULT-VALUE})")
+    int eventCapacity = SluiceConfig.DEFAULT_EVENT_CAPACITY;
+
+    @Option(names = "--segment-size", paramLabel = "BYTES", converter = Converters.CountConverter.class,
+        description = "WAL segment size in bytes (default: 64M = 67108864)")
+    long segmentSize = SluiceConfig.DEFAULT_SEGMENT_SIZE;
+
+    @Option(names = "--quiet", description = "no per-second progress lines")
+    boolean quiet;
+
+    private CommandLine.ParameterException bad(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    private SluiceConfig validate(Path dataDir) {
+        if (producers < 1 || producers > 1024) {
+            throw bad("--producers must be from 1 to 1024, got " + producers);
+        }
+        if (series < 1 || series > 100_000_000) {
+            throw bad("--series must be from 1 to 100,000,000, got " + series);
+        }
+        if (series < producers) {
+            throw bad("--series (" + series + ") must be at least --producers (" + producers + ")");
+        }
+        if (labels < Workload.MIN_LABELS || labels > 64) {
+            throw bad("--labels must be from 3 to 64, got " + labels);
+        }
+        if (batch < 1 || batch > 1_000_000) {
+            throw bad("--batch must be from 1 to 1,000,000, got " + batch);
+        }
+        if (samples != null && duration != null) {
+            throw bad("use --duration or --samples, not both");
+        }
+        if (samples != null && samples < 1) {
+            throw bad("--samples must be at least 1, got " + samples);
+        }
+        if (duration != null && (duration.isZero() || duration.isNegative())) {
+            throw bad("--duration must be positive");
+        }
+        if (rate < 0) {
+            throw bad("--rate must be 0 (unbounded) or positive, got " + rate);
+        }
+        try {
+            SluiceConfig.Builder b = SluiceConfig.builder().dir(dataDir).durability(durability)
+                .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize);
+            if (shards != 0) {
+                b.shards(shards);
+            }
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage().replace("shards must", "--shards must").replace("ring size", "--ring-size")
+                .replace("event capacity", "--event-capacity").replace("segment size", "--segment-size"));
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        boolean tempDir = dir == null;
+        Path dataDir = tempDir ? Files.createTempDirectory("sluice-load-") : dir.toAbsolutePath();
+        boolean existed = !tempDir && Files.exists(dataDir);
+        SluiceConfig config;
+        try {
+            config = validate(dataDir);
+        } catch (CommandLine.ParameterException e) {
+            if (tempDir) {
+                FileTree.delete(dataDir);
+            }
+            throw e;
+        }
+        Workload workload = new Workload((int) series, labels);
+        Result r;
+        try {
+            r = run(config, workload, out);
+        } finally {
+            if (!keep && (tempDir || !existed)) {
+                FileTree.delete(dataDir);
+            }
+        }
+        printSummary(out, r, config, dataDir, !keep && (tempDir || !existed));
+        if (json != null) {
+            r.toJson().writeTo(json);
+        }
+        return 0;
+    }
+
+    /** What one run measured. */
+    static final class Result {
+        long samples;
+        double seconds;
+        long series;
+        int producers;
+        int shards;
+        String durability;
+        long rejected;
+        long durableSamples;
+        long walBytes;
+        Histogram append;
+        Histogram durable;
+        long offeredRate;
+        long produced;
+
+        double samplesPerSec() {
+            return samples / seconds;
+        }
+
+        Json toJson() {
+            return new Json()
+                .put("samples", samples)
+                .put("seconds", seconds)
+                .put("samples_per_sec", Math.round(samplesPerSec()))
+                .put("series", series)
+                .put("producers", producers)
+                .put("shards", shards)
+                .put("durability", durability)
+                .put("rejected", rejected)
+                .put("durable_samples", durableSamples)
+                .put("latency_us", latencyJson(append))
+                .put("durable_latency_us", latencyJson(durable))
+                .put("wal_bytes", walBytes)
+                .put("offered_rate", offeredRate)
+                .put("machine", MachineInfo.json());
+        }
+
+        static Json latencyJson(Histogram h) {
+            return new Json()
+                .put("p50", Fmt.usValue(h.getValueAtPercentile(50)))
+                .put("p99", Fmt.usValue(h.getValueAtPercentile(99)))
+                .put("p999", Fmt.usValue(h.getValueAtPercentile(99.9)))
+                .put("max", Fmt.usValue(h.getMaxValue()));
+        }
+    }
+
+    Result run(SluiceConfig config, Workload workload, PrintStream out) throws Exception {
+        try (Sluice db = Sluice.open(config)) {
+            int shardCount = db.shards();
+            long newest = db.maxTimestamp();
+            long t0 = newest == Long.MIN_VALUE ? EPOCH_MILLIS : newest + 1;
+            out.printf("sluice load: %d producer(s), %d shard(s), %s series x %d labels, batch %d, durability %s%s, %s%n",
+                producers, shardCount, Fmt.n(series), labels, batch, durability,
+                rate > 0 ? ", offered " + Fmt.n(rate) + " samples/s" : "",
+                samples != null ? Fmt.n(samples) + " samples" : "for " + (duration == null ? "10s" : duration.toString()
+                    .substring(2).toLowerCase(java.util.Locale.ROOT)));
+            out.println("  machine: " + MachineInfo.describe());
+            if (db.replayReport().samples() > 0) {
+                out.println("  replayed " + Fmt.n(db.replayReport().samples()) + " samples already in " + db.dir());
+            }
+
+            Producer[] ps = new Producer[producers];
+            CountDownLatch ready = new CountDownLatch(producers);
+            CountDownLatch go = new CountDownLatch(1);
+            long total = samples == null ? -1 : samples;
+            double nanosPerSample = rate > 0 ? 1e9 * producers / rate : 0; // per producer
+            long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            for (int p = 0; p < producers; p++) {
+                long quota = total < 0 ? -1 : total / producers + (p < total % producers ? 1 : 0);
+                ps[p] = new Producer(db, workload, p, producers, batch, quota, t0, nanosPerSample, ready, go,
+                    failure);
+            }
+            long creating = System.nanoTime();
+            for (Producer p : ps) {
+                p.thread.start();
+            }
+            ready.await();
+            if (failure.get() != null) {
+                go.countDown();
+                throw new IOException("a producer failed while creating series: " + SluiceBench.oneLine(failure.get()),
+                    failure.get());
+            }
+            if (series >= 100_000) {
+                out.printf("  created %s series in %ss%n", Fmt.n(series), Fmt.seconds((System.nanoTime() - creating) / 1e9));
+            }
+
+            HistogramLogWriter logWriter = null;
+            PrintStream hlogStream = null;
+            if (hlog != null) {
+                Path parent = hlog.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                hlogStream = new PrintStream(Files.newOutputStream(hlog), false, "UTF-8");
+                logWriter = new HistogramLogWriter(hlogStream);
+                logWriter.outputComment("sluice load: publish->appended latency in nanoseconds; " + MachineInfo.describe());
+                logWriter.outputLogFormatVersion();
+                logWriter.outputStartTime(System.currentTimeMillis());
+                logWriter.setBaseTime(System.currentTimeMillis());
+                logWriter.outputLegend();
+            }
+            db.metrics(); // discard latencies recorded before the start
+            long start = System.nanoTime();
+            Progress progress = new Progress(db, out, start, logWriter, quiet);
+            db.addIntervalListener(progress);
+            for (Producer p : ps) {
+                p.start(start, start + durationNanos);
+            }
+            go.countDown();
+            long lastSeq = -1;
+            for (Producer p : ps) {
+                p.thread.join();
+                lastSeq = Math.max(lastSeq, p.lastSequence);
+            }
+            if (failure.get() != null) {
+                throw new IOException("producer failed: " + SluiceBench.oneLine(failure.get()), failure.get());
+            }
+            if (lastSeq >= 0) {
+                db.awaitDurable(lastSeq);
+            }
+            long end = System.nanoTime();
+            db.removeIntervalListener(progress);
+            EngineMetrics m = db.metrics();
+
+            Result r = new Result();
+            r.produced = 0;
+            for (Producer p : ps) {
+                r.produced += p.produced;
+            }
+            r.samples = m.samples();
+            r.seconds = (end - start) / 1e9;
+            r.series = series;
+            r.producers = producers;
+            r.shards = shardCount;
+            r.durability = durability.toString();
+            r.rejected = m.rejected() + m.commitRejections();
+            r.durableSamples = m.durableSamples();
+            r.walBytes = m.bytes();
+            r.append = m.appendLatency();
+            r.durable = m.durableLatency();
+            r.offeredRate = rate;
+            if (logWriter != null) {
+                hlogStream.close();
+            }
+            if (r.samples + m.rejected() != r.produced) {
+                out.printf("  WARNING: producers wrote %s samples but the engine accounts for %s%n", Fmt.n(r.produced),
+                    Fmt.n(r.samples + m.rejected()));
+            }
+            return r;
+        }
+    }
+
+    private void printSummary(PrintStream out, Result r, SluiceConfig config, Path dataDir, boolean deleted) {
+        out.println();
+        out.println("summary");
+        out.printf("  %-22s %s%n", "samples", Fmt.n(r.samples));
+        out.printf("  %-22s %s%n", "seconds", Fmt.seconds(r.seconds));
+        out.printf("  %-22s %s%n", "samples/s", Fmt.n(Math.round(r.samplesPerSec())));
+        out.printf("  %-22s %s x %d labels%n", "series", Fmt.n(r.series), labels);
+        out.printf("  %-22s %d producer(s), %d shard(s)%n", "threads", r.producers, r.shards);
+        out.printf("  %-22s %s%n", "durability", r.durability);
+        out.printf("  %-22s %s%n", "rejected", Fmt.n(r.rejected));
+        out.printf("  %-22s %s%n", "durable samples", Fmt.n(r.durableSamples));
+        out.printf("  %-22s %s (%s, %.1f B/sample)%n", "WAL bytes", Fmt.n(r.walBytes), Fmt.bytes(r.walBytes),
+            r.samples == 0 ? 0.0 : (double) r.walBytes / r.samples);
+        out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(
+            r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
+            Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
+        out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "durable latency (us)", Fmt.us(
+            r.durable.getValueAtPercentile(50)), Fmt.us(r.durable.getValueAtPercentile(99)),
+            Fmt.us(r.durable.getValueAtPercentile(99.9)), Fmt.us(r.durable.getMaxValue()));
+        out.printf("  %-22s %s%s%n", "data", dataDir, deleted ? " (deleted)" : " (kept)");
+        if (json != null) {
+            out.printf("  %-22s %s%n", "json", json);
+        }
+        if (hlog != null) {
+            out.printf("  %-22s %s%n", "hlog", hlog);
+        }
+    }
+
+    /** One producer thread: its series are those with {@code i mod producers == p}. */
+    static final class Producer implements Runnable {
+        final Thread thread;
+        private final Sluice db;
+        private final Workload workload;
+        private final int index;
+        private final int producers;
+        private final int batch;
+        private final long quota;
+        private final long t0;
+        private final double nanosPerSample;
+        private final CountDownLatch ready;
+        private final CountDownLatch go;
+        private final AtomicReference<Throwable> failure;
+        private long startNanos;
+        private long deadlineNanos;
+        volatile long produced;
+        volatile long lastSequence = -1;
+
+        Producer(Sluice db, Workload workload, int index, int producers, int batch, long quota, long t0,
+                 double nanosPerSample, CountDownLatch ready, CountDownLatch go, AtomicReference<Throwable> failure) {
+            this.db = db;
+            this.workload = workload;
+            this.index = index;
+            this.producers = producers;
+            this.batch = batch;
+            this.quota = quota;
+            this.t0 = t0;
+            this.nanosPerSample = nanosPerSample;
+            this.ready = ready;
+            this.go = go;
+            this.failure = failure;
+            this.thread = new Thread(this, "producer-" + index);
+        }
+
+        void start(long startNanos, long deadlineNanos) {
+            this.startNanos = startNanos;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        @Override
+        public void run() {
+            long[] refs;
+            long[] ids;
+            Appender app;
+            try {
+                int n = (workload.series() - index + producers - 1) / producers;
+                refs = new long[n];
+                ids = new long[n];
+                for (int k = 0; k < n; k++) {
+                    long i = index + (long) k * producers;
+                    ids[k] = i;
+                    refs[k] = db.series(workload.labelsOf(i));
+                }
+                app = db.appender();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                ready.countDown();
+                return;
+            } finally {
+                ready.countDown();
+            }
+            try {
+                go.await();
+                if (failure.get() != null) {
+                    return;
+                }
+                write(app, refs, ids);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }
+
+        private void write(Appender app, long[] refs, long[] ids) {
+            long done = 0;
+            long round = 0;
+            boolean timed = quota < 0;
+            outer:
+            while (true) {
+                long base = t0 + round * batch;
+                for (int s = 0; s < refs.length; s++) {
+                    int n = batch;
+                    if (!timed) {
+                        long left = quota - done;
+                        if (left <= 0) {
+                            break outer;
+                        }
+                        n = (int) Math.min(n, left);
+                    }
+                    long origin = 0;
+                    if (nanosPerSample > 0) {
+                        // Open loop: each batch has an intended start; latency counts from it, so a stall
+                        // that delays later batches is charged to them (no coordinated omission).
+                        origin = startNanos + (long) (done * nanosPerSample);
+                        long now;
+                        while ((now = System.nanoTime()) < origin) {
+                            long gap = origin - now;
+                            if (gap > 50_000) {
+                                LockSupport.parkNanos(gap - 20_000);
+                            } else {
+                                Thread.onSpinWait();
+                            }
+                        }
+                    }
+                    long ref = refs[s];
+                    long i = ids[s];
+                    for (int j = 0; j < n; j++) {
+                        long ts = base + j;
+                        app.add(ref, ts, Workload.value(i, ts));
+                    }
+                    lastSequence = nanosPerSample > 0 ? app.commit(origin) : app.commit();
+                    done += n;
+                    produced = done;
+                    if (timed && System.nanoTime() >= deadlineNanos) {
+                        break outer;
+                    }
+                }
+                round++;
+            }
+            lastSequence = app.commit();
+            app.close();
+        }
+    }
+
+    /** Prints a line per metrics interval and appends it to the hlog. Runs on the engine's metrics thread. */
+    static final class Progress implements IntervalListener {
+        private final Sluice db;
+        private final PrintStream out;
+        private final long start;
+        private final HistogramLogWriter log;
+        private final boolean quiet;
+        private long lastSamples;
+        private long lastNanos;
+
+        Progress(Sluice db, PrintStream out, long start, HistogramLogWriter log, boolean quiet) {
+            this.db = db;
+            this.out = out;
+            this.start = start;
+            this.log = log;
+            this.quiet = quiet;
+            this.lastSamples = db.metrics().samples();
+            this.lastNanos = start;
+        }
+
+        @Override
+        public void onInterval(Histogram append, Histogram durable) {
+            long now = System.nanoTime();
+            EngineMetrics m = db.metrics();
+            long samples = m.samples();
+            double rate = (samples - lastSamples) / ((now - lastNanos) / 1e9);
+            lastSamples = samples;
+            lastNanos = now;
+            if (log != null) {
+                synchronized (log) {
+                    log.outputIntervalHistogram(append);
+                }
+            }
+            if (!quiet) {
+                out.printf("[%5.1fs] %13s samples/s  p50 %s  p99 %s  p99.9 %s  max %s us  durable=%s%n",
+                    (now - start) / 1e9, Fmt.n(Math.round(rate)), Fmt.us(append.getValueAtPercentile(50)),
+                    Fmt.us(append.getValueAtPercentile(99)), Fmt.us(append.getValueAtPercentile(99.9)),
+                    Fmt.us(append.getMaxValue()), Fmt.n(m.durableSamples()));
+            }
+        }
+    }
+
+}

@@ -1,0 +1,27 @@
+package io.sluice.engine;
+
+/**
+ * Quiet defaults for Chronicle, applied before any Chronicle class loads: analytics off, no
+ * banner, no "took N ms to grow file" lines, no SLF4J "no providers" notice. A property the user
+ * has already set is left alone.
+ *
+ * <p>Threading: idempotent; safe from any thread.
+ */
+public final class ChronicleDefaults {
+    private ChronicleDefaults() {
+    }
+
+    /** Sets each default property unless it is already set. */
+    public static void apply() {
+        setIfAbsent("chronicle.analytics.disable", "true");
+        setIfAbsent("chronicle.announcer.disable", "true");
+        setIfAbsent("disable.perf.info", "true");
+        setIfAbsent("slf4j.internal.verbosity", "ERROR");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}

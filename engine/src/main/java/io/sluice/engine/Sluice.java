@@ -1,0 +1,537 @@
+package io.sluice.engine;
+
+import io.sluice.index.SeriesRegistry;
+import io.sluice.ingest.DurableSignal;
+import io.sluice.ingest.EngineState;
+import io.sluice.ingest.IngestRing;
+import io.sluice.ingest.ShardHandler;
+import io.sluice.ingest.ShardProgress;
+import io.sluice.metrics.IntervalListener;
+import io.sluice.metrics.LatencyRecorders;
+import io.sluice.metrics.MetricsCollector;
+import io.sluice.metrics.ShardCounters;
+import io.sluice.record.SeriesRecord;
+import io.sluice.store.SeriesState;
+import io.sluice.store.ShardStore;
+import io.sluice.wal.FrameDescriptor;
+import io.sluice.wal.ReplayOutcome;
+import io.sluice.wal.SegmentDescriptor;
+import io.sluice.wal.ShardLogReader;
+import io.sluice.wal.ShardWal;
+import io.sluice.wal.WalFileSystem;
+import io.sluice.wal.WalSegments;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A Sluice engine over one data directory: producers publish samples through {@link Appender}s to a
+ * Disruptor ring; one handler thread per shard appends them to that shard's memory-mapped WAL and
+ * store. {@link #open} replays the WAL first, so everything acknowledged before a crash is back.
+ *
+ * <pre>{@code
+ * try (Sluice db = Sluice.open(SluiceConfig.builder().dir(path).durability(Durability.BATCH).build())) {
+ *     long ref = db.series(Labels.of("__name__", "cpu_seconds", "host", "a"));
+ *     Appender app = db.appender();
+ *     app.add(ref, System.currentTimeMillis(), 0.5);
+ *     db.awaitDurable(app.commit());
+ * }
+ * }</pre>
+ *
+ * <p>Threading: all methods are thread-safe. Each {@link Appender} belongs to one thread.
+ */
+public final class Sluice implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.sluice.engine");
+    private static final Pattern SHARD_DIR = Pattern.compile("shard-(\\d+)");
+
+    private final SluiceConfig config;
+    private final Path dir;
+    private final int shards;
+    private final SeriesRegistry registry;
+    private final ShardStore[] stores;
+    private final ShardCounters[] counters;
+    private final ShardProgress[] progress;
+    private final MetricsCollector collector;
+    private final IngestRing ring;
+    private final EngineState state;
+    private final ReplayReport replayReport;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Thread metricsThread;
+    private final ReentrantReadWriteLock readers = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardStore[] stores,
+                   ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
+                   EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock) {
+        this.config = config;
+        this.dir = dir;
+        this.shards = shards;
+        this.registry = registry;
+        this.stores = stores;
+        this.counters = counters;
+        this.progress = progress;
+        this.collector = collector;
+        this.ring = ring;
+        this.state = state;
+        this.replayReport = replayReport;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.metricsThread = new Thread(this::collectMetrics, "sluice-metrics");
+        this.metricsThread.setDaemon(true);
+    }
+
+    /**
+     * Opens (or creates) the directory, replays every shard's WAL in parallel, and starts the shard
+     * handlers.
+     *
+     * @throws io.sluice.wal.WalCorruptionException if a WAL is corrupt and {@link SluiceConfig#repair()} is off
+     * @throws IOException                           on I/O errors, or if another engine has the directory open
+     * @throws IllegalArgumentException              if the directory's shard count differs from a requested one
+     */
+    public static Sluice open(SluiceConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        ChronicleDefaults.apply();
+        WalFileSystem fs = config.fileSystem();
+        Path dir = config.dir().toAbsolutePath();
+        fs.createDirectories(dir);
+        FileChannel lockChannel = FileChannel.open(dir.resolve("LOCK"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("directory " + dir + " is in use by another Sluice engine");
+        }
+        List<ShardWal> wals = new ArrayList<>();
+        try {
+            return openLocked(config, fs, dir, lockChannel, lock, wals);
+        } catch (IOException | RuntimeException | Error e) {
+            for (ShardWal w : wals) {
+                try {
+                    w.close(false);
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    private static Sluice openLocked(SluiceConfig config, WalFileSystem fs, Path dir, FileChannel lockChannel,
+                                     FileLock lock, List<ShardWal> wals) throws IOException {
+        int shards = resolveShards(config, dir);
+        long segmentSize = config.segmentSize();
+        SeriesRegistry registry = new SeriesRegistry(shards, config.hasher(), labels -> {
+            long framed = FrameDescriptor.framedLength(SeriesRecord.bodyLength(labels));
+            if (SegmentDescriptor.HEADER_LENGTH + framed + FrameDescriptor.END_FRAME_LENGTH > segmentSize) {
+                throw new IllegalArgumentException("the series record of " + labels.size() + " labels takes " + framed
+                    + " bytes, more than a segment of " + segmentSize + " bytes can hold; use a larger segmentSize");
+            }
+            return 0;
+        });
+        WalSegments[] segments = new WalSegments[shards];
+        ShardStore[] stores = new ShardStore[shards];
+        ShardRecovery[] recoveries = new ShardRecovery[shards];
+        for (int s = 0; s < shards; s++) {
+            segments[s] = new WalSegments();
+            stores[s] = new ShardStore(s, segments[s]);
+            recoveries[s] = new ShardRecovery(s, registry, stores[s]);
+        }
+
+        long start = System.nanoTime();
+        ReplayOutcome[] outcomes = replayAll(config, fs, dir, shards, segments, recoveries);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<ReplayReport.Shard> reports = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            reports.add(new ReplayReport.Shard(s, outcomes[s], recoveries[s]));
+        }
+        ReplayReport report = new ReplayReport(reports, seconds);
+
+        boolean forceOnRoll = config.durability().mode() != Durability.Mode.NONE;
+        for (int s = 0; s < shards; s++) {
+            wals.add(ShardWal.resume(fs, shardDir(dir, s), s, shards, segmentSize, forceOnRoll, outcomes[s]));
+        }
+
+        EngineState state = new EngineState();
+        DurableSignal signal = new DurableSignal();
+        ShardCounters[] counters = new ShardCounters[shards];
+        ShardProgress[] progress = new ShardProgress[shards];
+        LatencyRecorders[] latencies = new LatencyRecorders[shards];
+        ShardHandler[] handlers = new ShardHandler[shards];
+        for (int s = 0; s < shards; s++) {
+            counters[s] = new ShardCounters();
+            progress[s] = new ShardProgress();
+            latencies[s] = new LatencyRecorders();
+            handlers[s] = new ShardHandler(s, wals.get(s), stores[s], registry, config.durability(), config.ringSize(),
+                latencies[s], counters[s], progress[s], signal, state);
+        }
+        IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(),
+            config.durability(), handlers, progress, registry, state, signal);
+        MetricsCollector collector = new MetricsCollector(latencies);
+        Sluice db = new Sluice(config, dir, shards, registry, stores, counters, progress, collector, ring, state, report,
+            lockChannel, lock);
+        ring.start();
+        db.metricsThread.start();
+        LOG.log(System.Logger.Level.DEBUG, "opened {0}: {1} shard(s), replayed {2} samples in {3}s", dir, shards,
+            report.samples(), seconds);
+        return db;
+    }
+
+    private static ReplayOutcome[] replayAll(SluiceConfig config, WalFileSystem fs, Path dir, int shards,
+                                             WalSegments[] segments, ShardRecovery[] recoveries) throws IOException {
+        ReplayOutcome[] outcomes = new ReplayOutcome[shards];
+        int threads = Math.min(shards, Math.max(1, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "sluice-replay");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<ReplayOutcome>> futures = new ArrayList<>();
+            for (int s = 0; s < shards; s++) {
+                final int shard = s;
+                futures.add(pool.submit(() -> ShardLogReader.replay(fs, shardDir(dir, shard), shard, shards,
+                    recoveries[shard], config.repair(), segments[shard])));
+            }
+            IOException first = null;
+            for (int s = 0; s < shards; s++) {
+                try {
+                    outcomes[s] = futures.get(s).get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    IOException io = cause instanceof IOException ? (IOException) cause
+                        : new IOException("replay of shard " + s + " failed: " + cause, cause);
+                    if (first == null) {
+                        first = io;
+                    } else {
+                        first.addSuppressed(io);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted during replay", e);
+                }
+            }
+            if (first != null) {
+                for (ReplayOutcome o : outcomes) {
+                    if (o != null) {
+                        o.segments().snapshot(); // mappings are released below through each shard's list
+                    }
+                }
+                for (WalSegments seg : segments) {
+                    closeQuietly(seg);
+                }
+                throw first;
+            }
+            return outcomes;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void closeQuietly(WalSegments segments) {
+        for (io.sluice.wal.WalSegment s : segments.snapshot()) {
+            s.mapping().close();
+        }
+    }
+
+    private static int resolveShards(SluiceConfig config, Path dir) throws IOException {
+        List<Integer> found = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(Files::isDirectory).forEach(p -> {
+                Matcher m = SHARD_DIR.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    found.add(Integer.parseInt(m.group(1)));
+                }
+            });
+        }
+        if (found.isEmpty()) {
+            return config.shards() != 0 ? config.shards() : SluiceConfig.defaultShards();
+        }
+        int n = found.size();
+        for (int i = 0; i < n; i++) {
+            if (!found.contains(i)) {
+                throw new IOException("directory " + dir + " has " + n + " shard directories but no shard-"
+                    + String.format("%03d", i) + ": the layout is damaged");
+            }
+        }
+        if (Integer.bitCount(n) != 1) {
+            throw new IOException("directory " + dir + " has " + n + " shard directories; a power of two is expected");
+        }
+        if (config.shards() != 0 && config.shards() != n) {
+            throw new IllegalArgumentException("directory " + dir + " holds " + n + " shard(s) but " + config.shards()
+                + " were requested; open it with shards(" + n + ") or shards(0)");
+        }
+        return n;
+    }
+
+    static Path shardDir(Path dir, int shard) {
+        return dir.resolve(String.format("shard-%03d", shard));
+    }
+
+    private void collectMetrics() {
+        long interval = config.metricsInterval().toNanos();
+        long next = System.nanoTime() + interval;
+        while (!closed) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+                continue;
+            }
+            next += interval;
+            try {
+                collector.sample();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "metrics listener failed", e);
+            }
+        }
+    }
+
+    /**
+     * The ref of the series with these labels, creating it if new. Producers should call this once
+     * per series and cache the ref.
+     */
+    public long series(Labels labels) {
+        Objects.requireNonNull(labels, "labels");
+        state.checkWritable();
+        return registry.getOrCreate(labels);
+    }
+
+    /** The ref of an existing series, or -1. Never creates. */
+    public long find(Labels labels) {
+        Objects.requireNonNull(labels, "labels");
+        return registry.find(labels);
+    }
+
+    /** The labels of a series, or null if the ref names none. */
+    public Labels labels(long ref) {
+        return registry.labels(ref);
+    }
+
+    /** A new appender for the calling thread. */
+    public Appender appender() {
+        return ring.newAppender();
+    }
+
+    /**
+     * Waits until every sample published up to {@code sequence} (from {@link Appender#commit()}) is
+     * durable under the engine's {@link Durability}.
+     *
+     * @throws SluiceFailedException if the engine failed first
+     * @throws IllegalStateException if the engine closed without making the sequence durable
+     */
+    public void awaitDurable(long sequence) throws InterruptedException {
+        ring.awaitDurable(sequence);
+    }
+
+    /** The highest ring sequence that is durable in every shard. */
+    public long durableSequence() {
+        return ring.durableSequence();
+    }
+
+    /** A snapshot of counters and latency histograms. */
+    public EngineMetrics metrics() {
+        List<EngineMetrics.ShardMetrics> list = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            ShardCounters c = counters[s];
+            list.add(new EngineMetrics.ShardMetrics(s, c.records, c.bytes, c.samples, c.seriesCreated, c.outOfOrder,
+                c.duplicates, c.errors, c.forces, c.durableSamples, progress[s].appendedSequence(),
+                progress[s].durableSequence()));
+        }
+        Histogram[] h = collector.snapshot();
+        return new EngineMetrics(System.currentTimeMillis(), list, ring.commitRejections(), h[0], h[1], h[2], h[3]);
+    }
+
+    /** Calls {@code listener} on the metrics thread at the end of every metrics interval. */
+    public void addIntervalListener(IntervalListener listener) {
+        collector.addListener(Objects.requireNonNull(listener, "listener"));
+    }
+
+    public void removeIntervalListener(IntervalListener listener) {
+        collector.removeListener(listener);
+    }
+
+    /** What replay found when this engine opened. */
+    public ReplayReport replayReport() {
+        return replayReport;
+    }
+
+    public int shards() {
+        return shards;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public SluiceConfig config() {
+        return config;
+    }
+
+    /**
+     * Reads the stored samples of a series with {@code mint <= timestamp <= maxt}, oldest first. Runs
+     * concurrently with the writers and sees a prefix of the series at the time of the call.
+     *
+     * @return the number of samples delivered
+     */
+    public long read(long ref, long mint, long maxt, SampleConsumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        int shard = SeriesRef.shard(ref);
+        if (shard >= shards || ref < 0) {
+            return 0;
+        }
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            return stores[shard].read(SeriesRef.localId(ref), mint, maxt, consumer);
+        } finally {
+            readers.readLock().unlock();
+        }
+    }
+
+    /** Calls {@code consumer} with the ref of every series that has a record in the WAL, shard by shard. */
+    public void forEachSeries(LongConsumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            for (int s = 0; s < shards; s++) {
+                int limit = registry.idLimit(s);
+                for (int id = 0; id < limit; id++) {
+                    if (stores[s].get(id) != null) {
+                        consumer.accept(SeriesRef.of(s, id));
+                    }
+                }
+            }
+        } finally {
+            readers.readLock().unlock();
+        }
+    }
+
+    /** Stored samples of one series. */
+    public long sampleCount(long ref) {
+        SeriesState s = state(ref);
+        return s == null ? 0 : s.samples();
+    }
+
+    /** Samples of a series rejected as out of order (older than its newest, or same time with another value). */
+    public long outOfOrderCount(long ref) {
+        SeriesState s = state(ref);
+        return s == null ? 0 : s.outOfOrder();
+    }
+
+    /** Exact duplicates of a series' newest sample that were dropped. */
+    public long duplicateCount(long ref) {
+        SeriesState s = state(ref);
+        return s == null ? 0 : s.duplicates();
+    }
+
+    private SeriesState state(long ref) {
+        int shard = SeriesRef.shard(ref);
+        return shard >= shards || ref < 0 ? null : stores[shard].get(SeriesRef.localId(ref));
+    }
+
+    /** Series that have at least a series record in the WAL. */
+    public long seriesCount() {
+        long n = 0;
+        for (ShardStore s : stores) {
+            n += s.seriesCount();
+        }
+        return n;
+    }
+
+    /** Newest timestamp stored in any series, or {@link Long#MIN_VALUE} when empty. */
+    public long maxTimestamp() {
+        long[] max = {Long.MIN_VALUE};
+        forEachSeries(ref -> {
+            SeriesState s = state(ref);
+            if (s != null) {
+                max[0] = Math.max(max[0], s.newestTimestamp());
+            }
+        });
+        return max[0];
+    }
+
+    private void checkReadable() {
+        if (closed) {
+            throw new IllegalStateException("Sluice is closed");
+        }
+    }
+
+    /**
+     * Drains the ring, forces every shard, unmaps the segments and releases the directory.
+     * Idempotent. After it, appenders throw {@link IllegalStateException}.
+     *
+     * @throws IOException if a final force failed (the engine may also have failed earlier)
+     */
+    @Override
+    public void close() throws IOException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        // Readers check `closed` under the read lock: once the write lock has been had, none is left
+        // in the mapped segments, and none will enter before the ring unmaps them.
+        readers.writeLock().lock();
+        readers.writeLock().unlock();
+        IOException error = null;
+        try {
+            ring.close();
+        } catch (IOException e) {
+            error = e;
+        }
+        metricsThread.interrupt();
+        try {
+            metricsThread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        collector.sample();
+        try {
+            lock.release();
+        } finally {
+            lockChannel.close();
+        }
+        if (error != null) {
+            throw error;
+        }
+    }
+
+    /** True after {@link #close()}. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** The failure that stopped the engine, or null. */
+    public Throwable failure() {
+        return state.failure();
+    }
+}

@@ -1,0 +1,219 @@
+package io.sluice.engine;
+
+import io.sluice.index.LabelsHasher;
+import io.sluice.wal.MappedWalFileSystem;
+import io.sluice.wal.WalFileSystem;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings for {@link Sluice#open}. Build with {@link #builder()}; every setter validates its input
+ * and says what is allowed. Immutable and thread-safe.
+ */
+public final class SluiceConfig {
+    /** Default segment size: 64 MiB. */
+    public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
+    /** Smallest segment size: one 4 KiB page. */
+    public static final long MIN_SEGMENT_SIZE = 4096;
+    /** Largest segment size: 1 GiB. */
+    public static final long MAX_SEGMENT_SIZE = 1L << 30;
+    /** Default ring size in events. */
+    public static final int DEFAULT_RING_SIZE = 1024;
+    /** Default samples per ring event. */
+    public static final int DEFAULT_EVENT_CAPACITY = 256;
+
+    private final Path dir;
+    private final int shards;
+    private final Durability durability;
+    private final long segmentSize;
+    private final int ringSize;
+    private final int eventCapacity;
+    private final WaitStrategyKind waitStrategy;
+    private final boolean repair;
+    private final Duration metricsInterval;
+    private final WalFileSystem fileSystem;
+    private final LabelsHasher hasher;
+
+    private SluiceConfig(Builder b) {
+        this.dir = b.dir;
+        this.shards = b.shards;
+        this.durability = b.durability;
+        this.segmentSize = b.segmentSize;
+        this.ringSize = b.ringSize;
+        this.eventCapacity = b.eventCapacity;
+        this.waitStrategy = b.waitStrategy;
+        this.repair = b.repair;
+        this.metricsInterval = b.metricsInterval;
+        this.fileSystem = b.fileSystem;
+        this.hasher = b.hasher;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The shard count Sluice picks for this machine when none is set and the directory is new:
+     * half the available processors, rounded down to a power of two, at least 1 (1 on 2 cores,
+     * where one handler and one producer fill the machine; see docs/benchmarks.md).
+     */
+    public static int defaultShards() {
+        int half = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+        return Integer.highestOneBit(half);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Requested shard count, or 0 for "what the directory has, else {@link #defaultShards()}". */
+    public int shards() {
+        return shards;
+    }
+
+    public Durability durability() {
+        return durability;
+    }
+
+    public long segmentSize() {
+        return segmentSize;
+    }
+
+    public int ringSize() {
+        return ringSize;
+    }
+
+    public int eventCapacity() {
+        return eventCapacity;
+    }
+
+    public WaitStrategyKind waitStrategy() {
+        return waitStrategy;
+    }
+
+    /** Cut the WAL at the first corruption instead of failing to open. */
+    public boolean repair() {
+        return repair;
+    }
+
+    public Duration metricsInterval() {
+        return metricsInterval;
+    }
+
+    public WalFileSystem fileSystem() {
+        return fileSystem;
+    }
+
+    public LabelsHasher hasher() {
+        return hasher;
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder {
+        private Path dir;
+        private int shards;
+        private Durability durability = Durability.NONE;
+        private long segmentSize = DEFAULT_SEGMENT_SIZE;
+        private int ringSize = DEFAULT_RING_SIZE;
+        private int eventCapacity = DEFAULT_EVENT_CAPACITY;
+        private WaitStrategyKind waitStrategy = WaitStrategyKind.BACKOFF;
+        private boolean repair;
+        private Duration metricsInterval = Duration.ofSeconds(1);
+        private WalFileSystem fileSystem = MappedWalFileSystem.INSTANCE;
+        private LabelsHasher hasher = LabelsHasher.DEFAULT;
+
+        private Builder() {
+        }
+
+        /** The data directory (created if missing). Required. */
+        public Builder dir(Path dir) {
+            this.dir = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** Shard count: a power of two from 1 to 1024, or 0 for automatic. */
+        public Builder shards(int shards) {
+            if (shards < 0 || shards > 1024 || (shards != 0 && Integer.bitCount(shards) != 1)) {
+                throw new IllegalArgumentException("shards must be a power of two from 1 to 1024 (or 0 for automatic),"
+                    + " got " + shards);
+            }
+            this.shards = shards;
+            return this;
+        }
+
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** Segment file size: a multiple of 4096 from 4 KiB to 1 GiB. */
+        public Builder segmentSize(long bytes) {
+            if (bytes < MIN_SEGMENT_SIZE || bytes > MAX_SEGMENT_SIZE || bytes % 4096 != 0) {
+                throw new IllegalArgumentException("segment size must be a multiple of 4096 from " + MIN_SEGMENT_SIZE
+                    + " to " + MAX_SEGMENT_SIZE + " bytes, got " + bytes);
+            }
+            this.segmentSize = bytes;
+            return this;
+        }
+
+        /** Ring size in events: a power of two from 2 to 2^20. */
+        public Builder ringSize(int events) {
+            if (events < 2 || events > (1 << 20) || Integer.bitCount(events) != 1) {
+                throw new IllegalArgumentException("ring size must be a power of two from 2 to 1048576, got " + events);
+            }
+            this.ringSize = events;
+            return this;
+        }
+
+        /** Samples one ring event carries: 1 to 65536. An appender stages this many per shard. */
+        public Builder eventCapacity(int samples) {
+            if (samples < 1 || samples > 65536) {
+                throw new IllegalArgumentException("event capacity must be from 1 to 65536 samples, got " + samples);
+            }
+            this.eventCapacity = samples;
+            return this;
+        }
+
+        public Builder waitStrategy(WaitStrategyKind kind) {
+            this.waitStrategy = Objects.requireNonNull(kind, "waitStrategy");
+            return this;
+        }
+
+        /** On open, cut the WAL at the first corruption (and report it) instead of failing. */
+        public Builder repair(boolean repair) {
+            this.repair = repair;
+            return this;
+        }
+
+        /** How often the metrics collector takes an interval snapshot (at least 10 ms). */
+        public Builder metricsInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.compareTo(Duration.ofMillis(10)) < 0) {
+                throw new IllegalArgumentException("metrics interval must be at least 10ms, got " + interval);
+            }
+            this.metricsInterval = interval;
+            return this;
+        }
+
+        /** The file system facade; tests inject faults through it. */
+        public Builder fileSystem(WalFileSystem fileSystem) {
+            this.fileSystem = Objects.requireNonNull(fileSystem, "fileSystem");
+            return this;
+        }
+
+        /** The label hash; tests inject collisions through it. It decides shards, so keep the default for real data. */
+        public Builder hasher(LabelsHasher hasher) {
+            this.hasher = Objects.requireNonNull(hasher, "hasher");
+            return this;
+        }
+
+        public SluiceConfig build() {
+            if (dir == null) {
+                throw new IllegalArgumentException("a data directory is required: builder().dir(path)");
+            }
+            return new SluiceConfig(this);
+        }
+    }
+}

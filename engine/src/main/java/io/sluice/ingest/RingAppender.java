@@ -1,0 +1,241 @@
+package io.sluice.ingest;
+
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import io.sluice.engine.Appender;
+import io.sluice.engine.Labels;
+import io.sluice.engine.SeriesRef;
+import io.sluice.index.SeriesRegistry;
+
+import java.util.Objects;
+
+/**
+ * The {@link Appender} behind {@code Sluice.appender()}: stages samples per shard in flat
+ * preallocated arrays and publishes them as one ring event per shard with {@code next(n)} and
+ * {@code publish(lo, hi)}.
+ *
+ * <p>Threading: one producer thread (asserted); {@link #isPublishing()} is read by the closing thread.
+ */
+public final class RingAppender implements Appender {
+    private final IngestRing ring;
+    private final RingBuffer<SampleBatchEvent> buffer;
+    private final SeriesRegistry registry;
+    private final EngineState engine;
+    private final int shards;
+    private final int capacity;
+    private final int[] ids;
+    private final long[] timestamps;
+    private final double[] values;
+    private final int[] counts;
+    private final int[] knownIdLimit;
+    private long lastSequence = -1;
+    private volatile boolean publishing;
+    private boolean closed;
+    private Thread owner;
+
+    RingAppender(IngestRing ring, SeriesRegistry registry, EngineState engine, int shards, int capacity) {
+        this.ring = ring;
+        this.buffer = ring.buffer();
+        this.registry = registry;
+        this.engine = engine;
+        this.shards = shards;
+        this.capacity = capacity;
+        this.ids = new int[shards * capacity];
+        this.timestamps = new long[shards * capacity];
+        this.values = new double[shards * capacity];
+        this.counts = new int[shards];
+        this.knownIdLimit = new int[shards];
+    }
+
+    @Override
+    public void add(long ref, long timestamp, double value) {
+        assert onOwnerThread();
+        engine.checkWritable();
+        int shard = SeriesRef.shard(ref);
+        int id = SeriesRef.localId(ref);
+        if (shard >= shards || id >= knownIdLimit[shard]) {
+            checkRef(ref, shard, id);
+        }
+        int c = counts[shard];
+        int slot = shard * capacity + c;
+        ids[slot] = id;
+        timestamps[slot] = timestamp;
+        values[slot] = value;
+        counts[shard] = ++c;
+        if (c == capacity) {
+            publishShard(shard, System.nanoTime());
+        }
+    }
+
+    private void checkRef(long ref, int shard, int id) {
+        if (shard < shards && ref >= 0) {
+            knownIdLimit[shard] = registry.idLimit(shard);
+            if (id < knownIdLimit[shard]) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException("unknown series ref " + ref + " (" + SeriesRef.toString(ref)
+            + "): refs come from Sluice.series(labels) of this engine");
+    }
+
+    @Override
+    public long add(Labels labels, long timestamp, double value) {
+        Objects.requireNonNull(labels, "labels");
+        engine.checkWritable();
+        long ref = registry.getOrCreate(labels);
+        add(ref, timestamp, value);
+        return ref;
+    }
+
+    @Override
+    public long commit() {
+        return commit(System.nanoTime());
+    }
+
+    @Override
+    public long commit(long originNanos) {
+        assert onOwnerThread();
+        engine.checkWritable();
+        int n = stagedShards();
+        if (n == 0) {
+            return lastSequence;
+        }
+        publishing = true;
+        try {
+            engine.checkWritable(); // re-check after announcing: close() waits for announced publishers
+            long hi = buffer.next(n);
+            fillAndPublish(hi - n + 1, hi, originNanos);
+        } finally {
+            publishing = false;
+        }
+        return lastSequence;
+    }
+
+    @Override
+    public boolean tryCommit() {
+        assert onOwnerThread();
+        engine.checkWritable();
+        int n = stagedShards();
+        if (n == 0) {
+            return true;
+        }
+        long origin = System.nanoTime();
+        publishing = true;
+        try {
+            engine.checkWritable();
+            long hi;
+            try {
+                hi = buffer.tryNext(n);
+            } catch (InsufficientCapacityException e) {
+                ring.countCommitRejection();
+                return false;
+            }
+            fillAndPublish(hi - n + 1, hi, origin);
+            return true;
+        } finally {
+            publishing = false;
+        }
+    }
+
+    @Override
+    public long commitDurable() throws InterruptedException {
+        long seq = commit();
+        if (seq >= 0) {
+            ring.awaitDurable(seq);
+        }
+        return seq;
+    }
+
+    private int stagedShards() {
+        int n = 0;
+        for (int s = 0; s < shards; s++) {
+            if (counts[s] != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void fillAndPublish(long lo, long hi, long originNanos) {
+        long seq = lo;
+        try {
+            for (int s = 0; s < shards && seq <= hi; s++) {
+                int c = counts[s];
+                if (c != 0) {
+                    buffer.get(seq).fill(s, ids, timestamps, values, s * capacity, c, originNanos);
+                    counts[s] = 0;
+                    seq++;
+                }
+            }
+        } finally {
+            for (; seq <= hi; seq++) {
+                buffer.get(seq).tick(); // never publish a slot's stale samples
+            }
+            buffer.publish(lo, hi);
+        }
+        lastSequence = hi;
+    }
+
+    /** A shard's staging area is full: publish it alone. */
+    private void publishShard(int shard, long originNanos) {
+        publishing = true;
+        try {
+            engine.checkWritable();
+            long seq = buffer.next();
+            try {
+                buffer.get(seq).fill(shard, ids, timestamps, values, shard * capacity, counts[shard], originNanos);
+                counts[shard] = 0;
+            } finally {
+                buffer.publish(seq);
+            }
+            lastSequence = seq;
+        } finally {
+            publishing = false;
+        }
+    }
+
+    @Override
+    public int staged() {
+        int n = 0;
+        for (int c : counts) {
+            n += c;
+        }
+        return n;
+    }
+
+    @Override
+    public long lastSequence() {
+        return lastSequence;
+    }
+
+    /** True while this appender is between claiming and publishing ring slots. */
+    boolean isPublishing() {
+        return publishing;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (staged() > 0 && engine.isOpen()) {
+                commit();
+            }
+        } finally {
+            ring.unregister(this);
+        }
+    }
+
+    private boolean onOwnerThread() {
+        Thread t = Thread.currentThread();
+        if (owner == null) {
+            owner = t;
+        } else if (owner != t) {
+            throw new AssertionError("an Appender belongs to one thread: created for " + owner.getName()
+                + ", used by " + t.getName());
+        }
+        return true;
+    }
+}

@@ -1,0 +1,308 @@
+package io.sluice.ingest;
+
+import com.lmax.disruptor.EventHandler;
+import io.sluice.engine.Durability;
+import io.sluice.engine.Labels;
+import io.sluice.index.SeriesRegistry;
+import io.sluice.metrics.LatencyRecorders;
+import io.sluice.metrics.ShardCounters;
+import io.sluice.record.SamplesRecord;
+import io.sluice.record.SeriesRecord;
+import io.sluice.store.SeriesState;
+import io.sluice.store.ShardStore;
+import io.sluice.wal.FrameDescriptor;
+import io.sluice.wal.ShardWal;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+
+/**
+ * The single writer of one shard. It takes the shard's events from the ring, writes each run of a
+ * series' samples as one SAMPLES record straight into the mapped segment (a SERIES record first if
+ * the series is new to the WAL), and updates the store. At the end of each batch it publishes how
+ * far it got, forces the segment as the durability mode asks, and records latencies.
+ *
+ * <p>Threading: every method but {@link #finish} runs on the shard's processor thread (asserted);
+ * {@link #finish} runs on the closing thread after that thread has stopped.
+ */
+public final class ShardHandler implements EventHandler<SampleBatchEvent> {
+    /** Events waiting for a force in INTERVAL mode; when full, the handler forces early. */
+    static final int MAX_PENDING_DURABLE = 1 << 16;
+
+    private final int shard;
+    private final ShardWal wal;
+    private final ShardStore store;
+    private final SeriesRegistry registry;
+    private final Durability.Mode mode;
+    private final long intervalNanos;
+    private final LatencyRecorders latency;
+    private final ShardCounters counters;
+    private final ShardProgress progress;
+    private final DurableSignal durableSignal;
+    private final EngineState engine;
+
+    // Latency origins of this batch's events, and of appended-but-unforced events in INTERVAL mode.
+    private final long[] batchOrigins;
+    private final int[] batchCounts;
+    private int batchEvents;
+    private final long[] unforcedOrigins;
+    private final int[] unforcedCounts;
+    private int unforcedEvents;
+
+    private long records;
+    private long bytes;
+    private long samples;
+    private long seriesCreated;
+    private long outOfOrder;
+    private long duplicates;
+    private long durableSamples;
+    private long lastForceNanos = System.nanoTime();
+    private boolean failed;
+    private Thread writer;
+
+    public ShardHandler(int shard, ShardWal wal, ShardStore store, SeriesRegistry registry, Durability durability,
+                        int ringSize, LatencyRecorders latency, ShardCounters counters, ShardProgress progress,
+                        DurableSignal durableSignal, EngineState engine) {
+        this.shard = shard;
+        this.wal = wal;
+        this.store = store;
+        this.registry = registry;
+        this.mode = durability.mode();
+        this.intervalNanos = durability.interval().toNanos();
+        this.latency = latency;
+        this.counters = counters;
+        this.progress = progress;
+        this.durableSignal = durableSignal;
+        this.engine = engine;
+        this.batchOrigins = new long[ringSize];
+        this.batchCounts = new int[ringSize];
+        int pending = mode == Durability.Mode.INTERVAL ? MAX_PENDING_DURABLE : 0;
+        this.unforcedOrigins = new long[pending];
+        this.unforcedCounts = new int[pending];
+    }
+
+    @Override
+    public void onStart() {
+        writer = Thread.currentThread();
+        wal.bindWriter(writer);
+    }
+
+    @Override
+    public void onEvent(SampleBatchEvent event, long sequence, boolean endOfBatch) throws IOException {
+        assert Thread.currentThread() == writer : "shard " + shard + " handler called on " + Thread.currentThread();
+        if (failed) {
+            return; // keep draining so that no producer blocks on a full ring; nothing is acknowledged
+        }
+        if (event.shard == shard && event.count > 0) {
+            append(event);
+        }
+        if (endOfBatch) {
+            endOfBatch(sequence);
+        }
+    }
+
+    private void append(SampleBatchEvent event) throws IOException {
+        int n = event.count;
+        int[] ids = event.localIds;
+        int i = 0;
+        while (i < n) {
+            int id = ids[i];
+            int j = i + 1;
+            while (j < n && ids[j] == id) {
+                j++;
+            }
+            appendRun(id, event.timestamps, event.values, i, j);
+            i = j;
+        }
+        batchOrigins[batchEvents] = event.originNanos;
+        batchCounts[batchEvents] = n;
+        batchEvents++;
+    }
+
+    private void appendRun(int id, long[] ts, double[] vs, int from, int to) throws IOException {
+        SeriesState state = store.get(id);
+        if (state == null) {
+            state = store.getOrCreate(id);
+        }
+        if (!store.isLogged(state)) {
+            logSeries(state, id);
+        }
+        int frame = wal.reserve(SamplesRecord.bodyLength(to - from));
+        UnsafeBuffer buf = wal.buffer();
+        int body = frame + FrameDescriptor.BODY_OFFSET;
+        long last = store.lastTimestamp(state);
+        long lastBits = store.lastValueBits(state);
+        long first = 0;
+        int accepted = 0;
+        long rejectedOld = 0;
+        long rejectedDup = 0;
+        int out = SamplesRecord.sampleOffset(body, 0);
+        for (int k = from; k < to; k++) {
+            long t = ts[k];
+            long bits = Double.doubleToRawLongBits(vs[k]);
+            if (t > last) {
+                buf.putLong(out, t);
+                buf.putLong(out + 8, bits);
+                out += SamplesRecord.SAMPLE_LENGTH;
+                if (accepted == 0) {
+                    first = t;
+                }
+                accepted++;
+                last = t;
+                lastBits = bits;
+            } else if (t == last && bits == lastBits) {
+                rejectedDup++;
+            } else {
+                rejectedOld++;
+            }
+        }
+        if (rejectedOld != 0 || rejectedDup != 0) {
+            store.reject(state, rejectedOld, rejectedDup);
+            outOfOrder += rejectedOld;
+            duplicates += rejectedDup;
+        }
+        if (accepted > 0) {
+            SamplesRecord.writeHeader(buf, body, state.ref(), accepted);
+            int bodyLength = SamplesRecord.bodyLength(accepted);
+            long position = wal.commit(frame, bodyLength);
+            store.append(state, position, first, last, lastBits, accepted);
+            records++;
+            bytes += FrameDescriptor.framedLength(bodyLength);
+            samples += accepted;
+        }
+    }
+
+    private void logSeries(SeriesState state, int id) throws IOException {
+        Labels labels = registry.labels(shard, id);
+        if (labels == null) {
+            throw new IllegalStateException("shard " + shard + " got samples for local id " + id
+                + ", which the registry does not know");
+        }
+        int length = SeriesRecord.bodyLength(labels);
+        int frame = wal.reserve(length);
+        SeriesRecord.write(wal.buffer(), frame + FrameDescriptor.BODY_OFFSET, state.ref(), labels);
+        wal.commit(frame, length);
+        store.markLogged(state);
+        records++;
+        bytes += FrameDescriptor.framedLength(length);
+        seriesCreated++;
+    }
+
+    private void endOfBatch(long sequence) throws IOException {
+        long now = System.nanoTime();
+        for (int e = 0; e < batchEvents; e++) {
+            latency.recordAppended(now - batchOrigins[e], batchCounts[e]);
+        }
+        progress.appendedSequence = sequence;
+        switch (mode) {
+            case NONE:
+                for (int e = 0; e < batchEvents; e++) {
+                    latency.recordDurable(now - batchOrigins[e], batchCounts[e]);
+                }
+                durableSamples = samples;
+                progress.durableSequence = sequence;
+                break;
+            case BATCH:
+                wal.force();
+                long forced = System.nanoTime();
+                for (int e = 0; e < batchEvents; e++) {
+                    latency.recordDurable(forced - batchOrigins[e], batchCounts[e]);
+                }
+                durableSamples = samples;
+                progress.durableSequence = sequence;
+                break;
+            case INTERVAL:
+                queueUnforced();
+                if (!wal.hasUnforcedFrames()
+                    || now - lastForceNanos >= intervalNanos || unforcedEvents == unforcedOrigins.length) {
+                    forceUnforced();
+                    progress.durableSequence = sequence;
+                }
+                break;
+            default:
+                throw new IllegalStateException(mode.toString());
+        }
+        batchEvents = 0;
+        publishCounters();
+        durableSignal.signal();
+    }
+
+    /** INTERVAL mode: this batch's events wait for the next force. */
+    private void queueUnforced() {
+        for (int e = 0; e < batchEvents; e++) {
+            if (unforcedEvents == unforcedOrigins.length) {
+                // Full (a force is due now): fold into the oldest entry, over-stating latency rather than losing it.
+                unforcedCounts[0] += batchCounts[e];
+            } else {
+                unforcedOrigins[unforcedEvents] = batchOrigins[e];
+                unforcedCounts[unforcedEvents] = batchCounts[e];
+                unforcedEvents++;
+            }
+        }
+    }
+
+    /** INTERVAL mode: force (if anything is pending) and record the waiting events as durable. */
+    private void forceUnforced() throws IOException {
+        wal.force();
+        long now = System.nanoTime();
+        lastForceNanos = now;
+        for (int e = 0; e < unforcedEvents; e++) {
+            latency.recordDurable(now - unforcedOrigins[e], unforcedCounts[e]);
+        }
+        unforcedEvents = 0;
+        durableSamples = samples;
+    }
+
+    private void publishCounters() {
+        ShardCounters c = counters;
+        c.records = records;
+        c.bytes = bytes;
+        c.samples = samples;
+        c.seriesCreated = seriesCreated;
+        c.outOfOrder = outOfOrder;
+        c.duplicates = duplicates;
+        c.forces = wal.forces();
+        c.durableSamples = durableSamples;
+    }
+
+    /** Called by the processor's exception handler: the shard stops and the engine fails. */
+    void fail(Throwable cause) {
+        failed = true;
+        counters.errors = counters.errors + 1;
+        engine.fail(cause);
+        durableSignal.signal();
+    }
+
+    /**
+     * After the processor thread stopped: forces what is left (unless failed), marks everything
+     * processed as durable, and closes the WAL.
+     */
+    void finish(long lastSequence) throws IOException {
+        wal.bindWriter(Thread.currentThread()); // the processor thread has stopped: ownership passes here
+        try {
+            if (!failed) {
+                wal.force();
+                long now = System.nanoTime();
+                for (int e = 0; e < batchEvents; e++) {
+                    latency.recordDurable(now - batchOrigins[e], batchCounts[e]);
+                }
+                batchEvents = 0;
+                for (int e = 0; e < unforcedEvents; e++) {
+                    latency.recordDurable(now - unforcedOrigins[e], unforcedCounts[e]);
+                }
+                unforcedEvents = 0;
+                durableSamples = samples;
+                progress.appendedSequence = Math.max(progress.appendedSequence, lastSequence);
+                progress.durableSequence = progress.appendedSequence;
+                publishCounters();
+            }
+        } finally {
+            wal.close(!failed);
+            durableSignal.signal();
+        }
+    }
+
+    public int shard() {
+        return shard;
+    }
+}

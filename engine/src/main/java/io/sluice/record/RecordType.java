@@ -1,0 +1,29 @@
+package io.sluice.record;
+
+/**
+ * The type byte that opens every record body. Values are part of the on-disk format
+ * (docs/format/wal.md); 0xFF is reserved by the WAL for its end-of-segment marker.
+ */
+public final class RecordType {
+    /** A series definition: ref and labels. */
+    public static final byte SERIES = 1;
+    /** A run of samples of one series. */
+    public static final byte SAMPLES = 2;
+
+    private RecordType() {
+    }
+
+    /** A name for messages. */
+    public static String name(byte type) {
+        switch (type) {
+            case SERIES:
+                return "SERIES";
+            case SAMPLES:
+                return "SAMPLES";
+            case (byte) 0xFF:
+                return "END";
+            default:
+                return "unknown(0x" + Integer.toHexString(type & 0xFF) + ")";
+        }
+    }
+}

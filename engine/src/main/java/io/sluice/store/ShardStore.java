@@ -1,0 +1,186 @@
+package io.sluice.store;
+
+import io.sluice.engine.SampleConsumer;
+import io.sluice.engine.SeriesRef;
+import io.sluice.record.SamplesRecord;
+import io.sluice.wal.FrameDescriptor;
+import io.sluice.wal.WalSegment;
+import io.sluice.wal.WalSegments;
+import org.agrona.DirectBuffer;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The series store of one shard. Samples are not copied a second time: a series' chunks are its
+ * SAMPLES records in the shard's memory-mapped WAL, and this store keeps, per series, the
+ * positions of those records plus the newest sample for the out-of-order check. The page cache
+ * holds the data once; the heap holds 8 bytes per record (docs/architecture.md).
+ *
+ * <p>Threading: the shard writer (handler or replay) creates states and appends; any thread may
+ * read. States live in pages indexed by local id, published with release stores.
+ */
+public final class ShardStore {
+    private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(SeriesState[].class);
+    private static final int PAGE_BITS = 12;
+    private static final int PAGE_SIZE = 1 << PAGE_BITS;
+
+    private final int shard;
+    private final WalSegments segments;
+    private volatile SeriesState[][] pages = new SeriesState[16][];
+    private volatile int seriesWithState;
+    private long totalSamples;
+
+    public ShardStore(int shard, WalSegments segments) {
+        this.shard = shard;
+        this.segments = segments;
+    }
+
+    public int shard() {
+        return shard;
+    }
+
+    /** The state of local id {@code id}, or null. Any thread. */
+    public SeriesState get(int id) {
+        SeriesState[][] p = pages;
+        int page = id >>> PAGE_BITS;
+        if (page >= p.length || p[page] == null) {
+            return null;
+        }
+        return (SeriesState) STATES.getAcquire(p[page], id & (PAGE_SIZE - 1));
+    }
+
+    /** The state of local id {@code id}, created if absent. Writer only. */
+    public SeriesState getOrCreate(int id) {
+        SeriesState s = get(id);
+        if (s != null) {
+            return s;
+        }
+        int page = id >>> PAGE_BITS;
+        SeriesState[][] p = pages;
+        if (page >= p.length) {
+            SeriesState[][] grown = new SeriesState[Math.max(page + 1, p.length * 2)][];
+            System.arraycopy(p, 0, grown, 0, p.length);
+            p = grown;
+            pages = grown;
+        }
+        if (p[page] == null) {
+            p[page] = new SeriesState[PAGE_SIZE];
+            pages = p;
+        }
+        s = new SeriesState(SeriesRef.of(shard, id));
+        STATES.setRelease(p[page], id & (PAGE_SIZE - 1), s);
+        seriesWithState = seriesWithState + 1;
+        return s;
+    }
+
+    /** Writer only: marks the series' SERIES record as written. */
+    public void markLogged(SeriesState s) {
+        s.logged = true;
+    }
+
+    public boolean isLogged(SeriesState s) {
+        return s.logged;
+    }
+
+    /** Newest accepted timestamp (writer's view). */
+    public long lastTimestamp(SeriesState s) {
+        return s.lastTimestamp;
+    }
+
+    /** Raw bits of the newest accepted value (writer's view). */
+    public long lastValueBits(SeriesState s) {
+        return s.lastValueBits;
+    }
+
+    /** Writer only: records an appended SAMPLES record of {@code count} samples. */
+    public void append(SeriesState s, long position, long firstTs, long lastTs, long lastValueBits, int count) {
+        s.lastTimestamp = lastTs;
+        s.lastValueBits = lastValueBits;
+        s.addRecord(position, firstTs, lastTs, count);
+        totalSamples += count;
+    }
+
+    /** Writer only: counts rejected samples against their series. */
+    public void reject(SeriesState s, long outOfOrder, long duplicates) {
+        if (outOfOrder != 0) {
+            s.outOfOrder = s.outOfOrder + outOfOrder;
+        }
+        if (duplicates != 0) {
+            s.duplicates = s.duplicates + duplicates;
+        }
+    }
+
+    /** Samples stored in this shard (writer's count). */
+    public long totalSamples() {
+        return totalSamples;
+    }
+
+    /** Series that have state (a SERIES record) in this shard. */
+    public int seriesCount() {
+        return seriesWithState;
+    }
+
+    /**
+     * Reads the samples of local id {@code id} with {@code mint <= ts <= maxt}, in order. Any thread;
+     * the caller must keep the segments mapped (the engine's reader gate does).
+     *
+     * @return samples delivered
+     */
+    public long read(int id, long mint, long maxt, SampleConsumer consumer) {
+        SeriesState s = get(id);
+        if (s == null) {
+            return 0;
+        }
+        int records = s.recordCount();
+        long delivered = 0;
+        int first = firstRecordReaching(s, records, mint);
+        for (int r = first; r < records; r++) {
+            long pos = s.position(r);
+            WalSegment seg = segments.find(pos);
+            if (seg == null) {
+                continue; // dropped by retention while we read
+            }
+            DirectBuffer buf = seg.mapping().buffer();
+            int body = (int) (pos - seg.basePosition()) + FrameDescriptor.BODY_OFFSET;
+            int count = SamplesRecord.count(buf, body);
+            for (int i = 0; i < count; i++) {
+                long ts = SamplesRecord.timestamp(buf, body, i);
+                if (ts > maxt) {
+                    return delivered;
+                }
+                if (ts >= mint) {
+                    consumer.accept(ts, SamplesRecord.value(buf, body, i));
+                    delivered++;
+                }
+            }
+        }
+        return delivered;
+    }
+
+    /** Binary search for the first record whose last sample is >= mint. */
+    private int firstRecordReaching(SeriesState s, int records, long mint) {
+        int lo = 0;
+        int hi = records - 1;
+        int answer = records;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long pos = s.position(mid);
+            WalSegment seg = segments.find(pos);
+            if (seg == null) {
+                lo = mid + 1;
+                continue;
+            }
+            DirectBuffer buf = seg.mapping().buffer();
+            int body = (int) (pos - seg.basePosition()) + FrameDescriptor.BODY_OFFSET;
+            long lastTs = SamplesRecord.timestamp(buf, body, SamplesRecord.count(buf, body) - 1);
+            if (lastTs >= mint) {
+                answer = mid;
+                hi = mid - 1;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return answer;
+    }
+}

@@ -1,0 +1,220 @@
+package io.sluice.wal;
+
+import io.sluice.engine.ChronicleDefaults;
+import net.openhft.chronicle.bytes.MappedBytesStore;
+import net.openhft.chronicle.bytes.MappedFile;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.io.ReferenceOwner;
+import net.openhft.posix.PosixAPI;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The real file system: chronicle-bytes maps each segment as a single mapping, {@code fallocate(2)}
+ * (through Chronicle's posix binding) reserves its blocks, and {@link FileChannel#force} syncs it.
+ * Syncing through the channel rather than Chronicle's msync wrapper matters: that wrapper only logs
+ * a failed msync, while {@code force} throws, and a failed sync must reach the producer.
+ *
+ * <p>Threading: stateless, thread-safe.
+ */
+public final class MappedWalFileSystem implements WalFileSystem {
+    /** Shared instance. */
+    public static final MappedWalFileSystem INSTANCE = new MappedWalFileSystem();
+
+    private static final int ENOSPC = 28;
+    private static final int O_RDWR = 2; // the same on Linux and BSD; Chronicle's OpenFlag has BSD values for the rest
+
+    static {
+        ChronicleDefaults.apply();
+    }
+
+    private MappedWalFileSystem() {
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir);
+    }
+
+    @Override
+    public List<Path> list(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(Files::isRegularFile).forEach(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public long size(Path file) throws IOException {
+        return Files.size(file);
+    }
+
+    @Override
+    public void preallocate(Path file, long size) throws IOException {
+        Files.createFile(file);
+        if (!fallocate(file, size)) {
+            writeZeros(file, size);
+        }
+        if (Files.size(file) != size) {
+            throw new IOException("preallocating " + file + ": size is " + Files.size(file) + ", expected " + size);
+        }
+    }
+
+    /** True if fallocate reserved the blocks; false if it is unavailable here (then we write zeros). */
+    private static boolean fallocate(Path file, long size) throws IOException {
+        final PosixAPI posix;
+        try {
+            posix = PosixAPI.posix();
+        } catch (Throwable t) {
+            return false;
+        }
+        int fd = posix.open(file.toString(), O_RDWR, 0);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            int rc = posix.fallocate(fd, 0, 0, size);
+            if (rc == 0) {
+                return true;
+            }
+            int errno = posix.lastError();
+            if (errno == ENOSPC) {
+                throw new IOException("No space left on device: cannot preallocate " + size + " bytes for " + file);
+            }
+            return false; // e.g. EOPNOTSUPP on file systems without fallocate
+        } finally {
+            posix.close(fd);
+        }
+    }
+
+    private static void writeZeros(Path file, long size) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            long pos = 0;
+            while (pos < size) {
+                zeros.clear();
+                zeros.limit((int) Math.min(zeros.capacity(), size - pos));
+                pos += ch.write(zeros, pos);
+            }
+        }
+    }
+
+    @Override
+    public SegmentMapping map(Path file, long size) throws IOException {
+        long actual = Files.size(file);
+        if (actual != size) {
+            throw new IOException("refusing to map " + file + ": it is " + actual + " bytes, expected " + size);
+        }
+        RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw");
+        MappedFile mappedFile = null;
+        try {
+            mappedFile = MappedFile.ofSingle(file.toFile(), size, false);
+            MappedBytesStore store = mappedFile.acquireByteStore(ReferenceOwner.INIT, 0);
+            store.syncMode(SyncMode.NONE); // we force through the channel; no msync on release
+            return new ChronicleMapping(raf, mappedFile, store, size);
+        } catch (IOException | RuntimeException e) {
+            if (mappedFile != null) {
+                mappedFile.releaseLast();
+            }
+            raf.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void force(SegmentMapping mapping) throws IOException {
+        ((ChronicleMapping) mapping).channel.force(false);
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    @Override
+    public void rename(Path from, Path to) throws IOException {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void delete(Path file) throws IOException {
+        try {
+            Files.delete(file);
+        } catch (NoSuchFileException ignored) {
+            // already gone: deletion is idempotent
+        }
+    }
+
+    /** A chronicle-bytes single mapping plus the channel we sync through. */
+    private static final class ChronicleMapping implements SegmentMapping {
+        private final RandomAccessFile raf;
+        final FileChannel channel;
+        private final MappedFile mappedFile;
+        private final MappedBytesStore store;
+        private final ByteBuffer byteBuffer;
+        private final UnsafeBuffer buffer;
+        private final long size;
+        private boolean closed;
+
+        ChronicleMapping(RandomAccessFile raf, MappedFile mappedFile, MappedBytesStore store, long size) {
+            this.raf = raf;
+            this.channel = raf.getChannel();
+            this.mappedFile = mappedFile;
+            this.store = store;
+            this.size = size;
+            this.byteBuffer = store.toTemporaryDirectByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            this.buffer = new UnsafeBuffer(byteBuffer);
+        }
+
+        @Override
+        public UnsafeBuffer buffer() {
+            return buffer;
+        }
+
+        @Override
+        public ByteBuffer byteBuffer() {
+            return byteBuffer;
+        }
+
+        @Override
+        public ByteBuffer duplicateByteBuffer() {
+            return byteBuffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            store.release(ReferenceOwner.INIT);
+            mappedFile.releaseLast();
+            try {
+                raf.close();
+            } catch (IOException ignored) {
+                // nothing was pending on the channel: writes went through the mapping
+            }
+        }
+    }
+}

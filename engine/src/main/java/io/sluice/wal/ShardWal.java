@@ -1,0 +1,262 @@
+package io.sluice.wal;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import static io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+import static io.sluice.wal.FrameDescriptor.CRC_OFFSET;
+import static io.sluice.wal.FrameDescriptor.END_BODY_LENGTH;
+import static io.sluice.wal.FrameDescriptor.END_FRAME_LENGTH;
+import static io.sluice.wal.FrameDescriptor.LENGTH_OFFSET;
+import static io.sluice.wal.FrameDescriptor.TYPE_END;
+import static io.sluice.wal.FrameDescriptor.framedLength;
+
+/**
+ * The append side of one shard's log: frames go straight into the mapped current segment, and a
+ * segment that cannot take the next frame is sealed with an end marker and followed by a new
+ * preallocated one, named by its base position.
+ *
+ * <p>Use: {@link #reserve} room for a body, write the body at {@code frameOffset + 8} of
+ * {@link #buffer()}, then {@link #commit}; the length store in {@code commit} is what makes the
+ * frame visible to a reader or to replay.
+ *
+ * <p>Threading: single writer, the shard's handler thread (asserted). {@link #segments()} may be
+ * read from any thread.
+ */
+public final class ShardWal implements AutoCloseable {
+    private final WalFileSystem fs;
+    private final Path dir;
+    private final int shard;
+    private final int shardCount;
+    private final long segmentSize;
+    private final boolean forceOnRoll;
+    private final WalSegments segments;
+    private final CRC32C crc = new CRC32C();
+
+    private WalSegment current;
+    private UnsafeBuffer buf;
+    private ByteBuffer crcView;
+    private int writeOffset;
+    private boolean dirty;
+    private long framedBytes;
+    private long forces;
+    private int rolls;
+    private Thread writer;
+    private boolean closed;
+
+    private ShardWal(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize, boolean forceOnRoll,
+                     WalSegments segments) {
+        this.fs = fs;
+        this.dir = dir;
+        this.shard = shard;
+        this.shardCount = shardCount;
+        this.segmentSize = segmentSize;
+        this.forceOnRoll = forceOnRoll;
+        this.segments = segments;
+    }
+
+    /**
+     * Continues the log that replay left behind: appends after its last valid frame, or starts a new
+     * segment if there is none or the last one is sealed.
+     *
+     * @param forceOnRoll force a segment before moving past it (any mode but NONE)
+     */
+    public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
+                                  boolean forceOnRoll, ReplayOutcome replayed) throws IOException {
+        ShardWal wal = new ShardWal(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed.segments());
+        WalSegment[] existing = replayed.segments().snapshot();
+        if (existing.length == 0) {
+            wal.startSegment(0L);
+        } else if (replayed.resumeOffset() < 0) {
+            wal.startSegment(existing[existing.length - 1].endPosition());
+        } else {
+            WalSegment last = existing[existing.length - 1];
+            if ((long) replayed.resumeOffset() + END_FRAME_LENGTH > last.size()) {
+                throw new IOException("cannot resume shard " + shard + " in " + last.path() + " at offset "
+                    + replayed.resumeOffset() + ": no room left for its end marker");
+            }
+            wal.use(last, replayed.resumeOffset());
+        }
+        return wal;
+    }
+
+    /**
+     * Makes room for a frame whose body is {@code bodyLength} bytes, rolling to a new segment if the
+     * current one cannot hold it and still keep room for its end marker.
+     *
+     * @return the offset of the frame in {@link #buffer()}; its body starts 8 bytes later
+     */
+    public int reserve(int bodyLength) throws IOException {
+        assert onWriterThread();
+        int framed = framedLength(bodyLength);
+        if ((long) writeOffset + framed + END_FRAME_LENGTH > buf.capacity()) {
+            if ((long) SegmentDescriptor.HEADER_LENGTH + framed + END_FRAME_LENGTH > segmentSize) {
+                throw new IllegalArgumentException("a record of " + bodyLength + " bytes cannot fit in a segment of "
+                    + segmentSize + " bytes");
+            }
+            roll();
+        }
+        return writeOffset;
+    }
+
+    /** The current segment's bytes; valid until the next {@link #reserve}. */
+    public UnsafeBuffer buffer() {
+        return buf;
+    }
+
+    /**
+     * Checksums the body written at {@code frameOffset + 8}, then publishes the frame by storing its
+     * length last.
+     *
+     * @return the frame's shard-log position
+     */
+    public long commit(int frameOffset, int bodyLength) {
+        assert onWriterThread();
+        int body = frameOffset + BODY_OFFSET;
+        crcView.limit(body + bodyLength).position(body);
+        crc.reset();
+        crc.update(crcView);
+        buf.putInt(frameOffset + CRC_OFFSET, (int) crc.getValue());
+        buf.putIntRelease(frameOffset + LENGTH_OFFSET, bodyLength);
+        int framed = framedLength(bodyLength);
+        writeOffset = frameOffset + framed;
+        framedBytes += framed;
+        dirty = true;
+        return current.basePosition() + frameOffset;
+    }
+
+    /** Forces what was appended since the last force to the device. A no-op when nothing is pending. */
+    public void force() throws IOException {
+        assert onWriterThread();
+        if (dirty) {
+            fs.force(current.mapping());
+            dirty = false;
+            forces++;
+        }
+    }
+
+    /** True if frames were committed since the last {@link #force}. */
+    public boolean hasUnforcedFrames() {
+        return dirty;
+    }
+
+    private void roll() throws IOException {
+        int body = writeOffset + BODY_OFFSET;
+        buf.putByte(body, TYPE_END);
+        commit(writeOffset, END_BODY_LENGTH);
+        if (forceOnRoll) {
+            force();
+        }
+        rolls++;
+        startSegment(current.endPosition());
+    }
+
+    private void startSegment(long basePosition) throws IOException {
+        Path tmp = dir.resolve(String.format("%020d%s", basePosition, SegmentDescriptor.TMP_SUFFIX));
+        Path path = dir.resolve(SegmentDescriptor.fileName(basePosition));
+        fs.delete(tmp);
+        SegmentMapping mapping = null;
+        try {
+            fs.preallocate(tmp, segmentSize);
+            mapping = fs.map(tmp, segmentSize);
+            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), shard, shardCount, basePosition,
+                segmentSize, System.currentTimeMillis());
+            fs.force(mapping);
+            fs.rename(tmp, path);
+            fs.syncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            if (mapping != null) {
+                mapping.close();
+            }
+            try {
+                fs.delete(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        WalSegment segment = new WalSegment(shard, path, basePosition, mapping);
+        segments.add(segment);
+        use(segment, SegmentDescriptor.HEADER_LENGTH);
+        dirty = false;
+    }
+
+    private void use(WalSegment segment, int offset) {
+        current = segment;
+        buf = segment.mapping().buffer();
+        crcView = segment.mapping().byteBuffer();
+        writeOffset = offset;
+    }
+
+    /** Binds the single-writer check to the calling thread; replay hands the log to the handler. */
+    public void bindWriter(Thread thread) {
+        writer = thread;
+    }
+
+    private boolean onWriterThread() {
+        Thread t = Thread.currentThread();
+        if (writer == null) {
+            writer = t;
+        }
+        if (writer != t) {
+            throw new AssertionError("shard " + shard + " WAL written by " + t.getName() + " but its writer is "
+                + writer.getName());
+        }
+        return true;
+    }
+
+    /** The live segments, for readers. */
+    public WalSegments segments() {
+        return segments;
+    }
+
+    /** Shard-log position of the next frame. */
+    public long position() {
+        return current.basePosition() + writeOffset;
+    }
+
+    /** Bytes of frames committed in this session, padding included. */
+    public long framedBytes() {
+        return framedBytes;
+    }
+
+    /** Forces performed in this session. */
+    public long forces() {
+        return forces;
+    }
+
+    /** Segments rolled over in this session. */
+    public int rolls() {
+        return rolls;
+    }
+
+    public int shard() {
+        return shard;
+    }
+
+    /** Forces pending frames (unless {@code force} is false) and unmaps every segment. Idempotent. */
+    public void close(boolean force) throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (force && dirty) {
+                fs.force(current.mapping());
+                dirty = false;
+                forces++;
+            }
+        } finally {
+            segments.closeAll();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        close(true);
+    }
+}

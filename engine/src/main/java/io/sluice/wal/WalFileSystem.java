@@ -1,0 +1,45 @@
+package io.sluice.wal;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Every file operation the WAL performs goes through this facade, after QuestDB's
+ * {@code FilesFacade}, so that tests can inject a full disk, a failing fsync or a failing
+ * directory sync and check that Sluice reports it and loses nothing it acknowledged.
+ *
+ * <p>Threading: implementations must be thread-safe; shards call it from their own threads.
+ */
+public interface WalFileSystem {
+    /** Creates {@code dir} and its parents if missing. */
+    void createDirectories(Path dir) throws IOException;
+
+    /** The regular files directly inside {@code dir}, in no particular order. */
+    List<Path> list(Path dir) throws IOException;
+
+    /** Length of a file in bytes. */
+    long size(Path file) throws IOException;
+
+    /**
+     * Creates a new file of exactly {@code size} bytes whose blocks are reserved on disk, so that a
+     * store through the mapping can never fail for lack of space (a sparse file would SIGBUS).
+     * Fails if the file exists.
+     */
+    void preallocate(Path file, long size) throws IOException;
+
+    /** Maps an existing file of {@code size} bytes read-write. */
+    SegmentMapping map(Path file, long size) throws IOException;
+
+    /** Forces the mapped file's dirty pages to the device (fdatasync). */
+    void force(SegmentMapping mapping) throws IOException;
+
+    /** Forces a directory, so that a file created or renamed in it survives an OS crash. */
+    void syncDirectory(Path dir) throws IOException;
+
+    /** Atomically renames {@code from} to {@code to}. */
+    void rename(Path from, Path to) throws IOException;
+
+    /** Deletes a file if it exists. */
+    void delete(Path file) throws IOException;
+}
