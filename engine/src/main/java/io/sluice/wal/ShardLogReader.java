@@ -203,7 +203,7 @@ public final class ShardLogReader {
                         frames, frameBytes);
                 }
                 // Last segment, and the chain of frames stops at `off`: a torn tail, unless a valid frame follows.
-                long[] scan = scanForward(buf, crcView, off + HEADER_LENGTH, limit, true);
+                long[] scan = scanForward(buf, crcView, off, off + HEADER_LENGTH, limit);
                 if (scan[0] >= 0) {
                     String what = stop == Stop.ZERO ? "an empty frame slot" : detail;
                     return corrupt(kept, files, k, segment, off, new WalCorruptionException(shard, file, off,
@@ -323,17 +323,17 @@ public final class ShardLogReader {
     }
 
     /**
-     * Looks for a valid frame at any 8-byte boundary in [from, limit). Returns {offset of the first
-     * valid frame or -1, offset just past the last non-zero byte}.
+     * Scans the 8-byte words of [from, limit): returns {offset of the first valid frame at or after
+     * {@code validFrom}, or -1; offset just past the last non-zero word}.
      */
-    private long[] scanForward(UnsafeBuffer buf, ByteBuffer crcView, int from, int limit, boolean stopAtFirst) {
+    private long[] scanForward(UnsafeBuffer buf, ByteBuffer crcView, int from, int validFrom, int limit) {
         long highWater = -1;
         for (int p = from; p + 8 <= limit; p += 8) {
             if (buf.getLong(p) == 0) {
                 continue;
             }
             highWater = p + 8;
-            if (validFrameAt(buf, crcView, p, limit) > 0 && stopAtFirst) {
+            if (p >= validFrom && validFrameAt(buf, crcView, p, limit) > 0) {
                 return new long[] {p, highWater};
             }
         }

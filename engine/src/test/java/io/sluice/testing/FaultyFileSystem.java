@@ -1,0 +1,95 @@
+package io.sluice.testing;
+
+import io.sluice.wal.MappedWalFileSystem;
+import io.sluice.wal.SegmentMapping;
+import io.sluice.wal.WalFileSystem;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real file system with switchable faults, after QuestDB's test FilesFacade: fail the next
+ * preallocation (ENOSPC), every force, or every directory sync; block forces behind a gate; and
+ * hook each force to look at what became durable.
+ */
+public class FaultyFileSystem implements WalFileSystem {
+    private final WalFileSystem real = MappedWalFileSystem.INSTANCE;
+    public volatile boolean failPreallocate;
+    public volatile boolean failForce;
+    public volatile boolean failDirectorySync;
+    public volatile Runnable beforeForce;
+    public volatile ForceListener afterForce;
+    public final AtomicInteger forces = new AtomicInteger();
+    public final AtomicInteger preallocations = new AtomicInteger();
+
+    /** Called after each successful force with the mapping that was forced. */
+    public interface ForceListener {
+        void forced(SegmentMapping mapping);
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+        real.createDirectories(dir);
+    }
+
+    @Override
+    public List<Path> list(Path dir) throws IOException {
+        return real.list(dir);
+    }
+
+    @Override
+    public long size(Path file) throws IOException {
+        return real.size(file);
+    }
+
+    @Override
+    public void preallocate(Path file, long size) throws IOException {
+        if (failPreallocate) {
+            throw new IOException("No space left on device (injected) preallocating " + file);
+        }
+        real.preallocate(file, size);
+        preallocations.incrementAndGet();
+    }
+
+    @Override
+    public SegmentMapping map(Path file, long size) throws IOException {
+        return real.map(file, size);
+    }
+
+    @Override
+    public void force(SegmentMapping mapping) throws IOException {
+        Runnable before = beforeForce;
+        if (before != null) {
+            before.run();
+        }
+        if (failForce) {
+            throw new IOException("Input/output error (injected fsync failure)");
+        }
+        real.force(mapping);
+        forces.incrementAndGet();
+        ForceListener after = afterForce;
+        if (after != null) {
+            after.forced(mapping);
+        }
+    }
+
+    @Override
+    public void syncDirectory(Path dir) throws IOException {
+        if (failDirectorySync) {
+            throw new IOException("Input/output error (injected directory sync failure) on " + dir);
+        }
+        real.syncDirectory(dir);
+    }
+
+    @Override
+    public void rename(Path from, Path to) throws IOException {
+        real.rename(from, to);
+    }
+
+    @Override
+    public void delete(Path file) throws IOException {
+        real.delete(file);
+    }
+}

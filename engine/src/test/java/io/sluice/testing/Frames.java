@@ -1,0 +1,96 @@
+package io.sluice.testing;
+
+import io.sluice.record.RecordType;
+import io.sluice.record.SamplesRecord;
+import io.sluice.wal.FrameDescriptor;
+import io.sluice.wal.SegmentDescriptor;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * An independent, deliberately simple reader of segment bytes for tests: it walks frames by their
+ * length fields from the header on and stops at the first zero length. It shares only the
+ * documented constants with the engine.
+ */
+public final class Frames {
+    private Frames() {
+    }
+
+    /** One frame found in a segment. */
+    public static final class Frame {
+        public final int offset;
+        public final int bodyLength;
+        public final byte type;
+
+        Frame(int offset, int bodyLength, byte type) {
+            this.offset = offset;
+            this.bodyLength = bodyLength;
+            this.type = type;
+        }
+
+        public int end() {
+            return offset + FrameDescriptor.framedLength(bodyLength);
+        }
+
+        @Override
+        public String toString() {
+            return RecordType.name(type) + "@" + offset + "+" + bodyLength;
+        }
+    }
+
+    public static UnsafeBuffer wrap(byte[] bytes) {
+        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        return new UnsafeBuffer(bb);
+    }
+
+    public static List<Frame> frames(byte[] segment) {
+        UnsafeBuffer b = wrap(segment);
+        List<Frame> out = new ArrayList<>();
+        int off = SegmentDescriptor.HEADER_LENGTH;
+        while (off + 8 <= segment.length) {
+            int len = b.getInt(off);
+            if (len <= 0 || off + 8 + len > segment.length) {
+                break;
+            }
+            out.add(new Frame(off, len, b.getByte(off + 8)));
+            off += FrameDescriptor.framedLength(len);
+        }
+        return out;
+    }
+
+    public static List<Frame> frames(Path segment) throws IOException {
+        return frames(Files.readAllBytes(segment));
+    }
+
+    /** Calls {@code sink} with (ref, timestamp) of every sample in the SAMPLES frames of a segment image. */
+    public static void samples(byte[] segment, BiConsumer<Long, Long> sink) {
+        UnsafeBuffer b = wrap(segment);
+        for (Frame f : frames(segment)) {
+            if (f.type == RecordType.SAMPLES) {
+                int body = f.offset + FrameDescriptor.BODY_OFFSET;
+                int count = SamplesRecord.count(b, body);
+                long ref = SamplesRecord.ref(b, body);
+                for (int i = 0; i < count; i++) {
+                    sink.accept(ref, SamplesRecord.timestamp(b, body, i));
+                }
+            }
+        }
+    }
+
+    /** The segment files of a shard directory, oldest first. */
+    public static List<Path> segments(Path shardDir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (var s = Files.list(shardDir)) {
+            s.filter(p -> p.getFileName().toString().endsWith(SegmentDescriptor.SUFFIX)).sorted().forEach(out::add);
+        }
+        return out;
+    }
+}

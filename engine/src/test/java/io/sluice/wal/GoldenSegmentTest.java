@@ -1,0 +1,160 @@
+package io.sluice.wal;
+
+import io.sluice.engine.Appender;
+import io.sluice.engine.Labels;
+import io.sluice.engine.Sluice;
+import io.sluice.engine.SluiceConfig;
+import io.sluice.record.RecordType;
+import io.sluice.record.SamplesRecord;
+import io.sluice.record.SeriesRecord;
+import io.sluice.testing.Frames;
+import io.sluice.testing.TestDirs;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The checked-in segment {@code golden/v1} (written by {@link #main}) pins the on-disk format of
+ * docs/format/wal.md: this build must decode it exactly, and must still write the same bytes.
+ */
+class GoldenSegmentTest {
+    static final Labels A = Labels.of("__name__", "golden", "host", "a");
+    static final Labels B = Labels.of("__name__", "golden", "host", "b", "city", "Zürich");
+    static final String SEGMENT = "shard-000/00000000000000000000.wal";
+
+    @TempDir
+    Path tmp;
+
+    /** The golden content, written through the public API. */
+    static void writeGolden(Path dir) throws Exception {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).build())) {
+            long a = db.series(A);
+            long b = db.series(B);
+            Appender app = db.appender();
+            app.add(a, 1000, 1.5);
+            app.add(a, 2000, Double.NaN);
+            app.add(a, 3000, Double.POSITIVE_INFINITY);
+            db.awaitDurable(app.commit());
+            app.add(b, 1000, -0.0);
+            app.add(b, 1001, 42.0);
+            db.awaitDurable(app.commit());
+            app.add(a, 4000, -1e300);
+            db.awaitDurable(app.commit());
+        }
+    }
+
+    /** Regenerates the golden directory: run once per format version, then check it in. */
+    public static void main(String[] args) throws Exception {
+        Path out = Paths.get(args.length > 0 ? args[0] : "engine/src/test/resources/golden/v1");
+        TestDirs.deleteTree(out);
+        writeGolden(out);
+        Files.deleteIfExists(out.resolve("LOCK"));
+        System.out.println("wrote " + out.resolve(SEGMENT));
+    }
+
+    private static Path golden() throws URISyntaxException {
+        return Paths.get(GoldenSegmentTest.class.getResource("/golden/v1/" + SEGMENT).toURI()).getParent().getParent();
+    }
+
+    @Test
+    void theGoldenSegmentDecodesFieldByField() throws Exception {
+        byte[] image = Files.readAllBytes(golden().resolve(SEGMENT));
+        assertEquals(4096, image.length);
+        UnsafeBuffer b = Frames.wrap(image);
+        assertEquals("SLUICEWL", new String(image, 0, 8, StandardCharsets.US_ASCII));
+        assertEquals(1, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(0, b.getInt(SegmentDescriptor.SHARD_OFFSET));
+        assertEquals(1, b.getInt(SegmentDescriptor.SHARD_COUNT_OFFSET));
+        assertEquals(64, b.getInt(SegmentDescriptor.HEADER_LENGTH_OFFSET));
+        assertEquals(0, b.getLong(SegmentDescriptor.BASE_POSITION_OFFSET));
+        assertEquals(4096, b.getLong(SegmentDescriptor.SEGMENT_SIZE_OFFSET));
+
+        List<Frames.Frame> frames = Frames.frames(image);
+        List<String> types = new ArrayList<>();
+        for (Frames.Frame f : frames) {
+            types.add(RecordType.name(f.type));
+        }
+        assertEquals(List.of("SERIES", "SAMPLES", "SERIES", "SAMPLES", "SAMPLES"), types);
+
+        Frames.Frame s0 = frames.get(0);
+        assertEquals(64, s0.offset);
+        assertEquals(A, SeriesRecord.labels(b, s0.offset + 8, s0.bodyLength));
+        long refA = SeriesRecord.ref(b, s0.offset + 8);
+        assertEquals(0, refA);
+
+        Frames.Frame p0 = frames.get(1);
+        int body = p0.offset + 8;
+        assertEquals(3, SamplesRecord.count(b, body));
+        assertEquals(refA, SamplesRecord.ref(b, body));
+        assertEquals(1000, SamplesRecord.timestamp(b, body, 0));
+        assertEquals(1.5, SamplesRecord.value(b, body, 0));
+        assertEquals(Double.doubleToRawLongBits(Double.NaN),
+            Double.doubleToRawLongBits(SamplesRecord.value(b, body, 1)), "NaN stored bit for bit");
+        assertEquals(Double.POSITIVE_INFINITY, SamplesRecord.value(b, body, 2));
+
+        Frames.Frame s1 = frames.get(2);
+        assertEquals(B, SeriesRecord.labels(b, s1.offset + 8, s1.bodyLength));
+        long refB = SeriesRecord.ref(b, s1.offset + 8);
+        assertEquals(1L << 16, refB, "local id 1 in shard 0");
+
+        Frames.Frame p1 = frames.get(3);
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(SamplesRecord.value(b, p1.offset + 8, 0)));
+        assertEquals(42.0, SamplesRecord.value(b, p1.offset + 8, 1));
+        Frames.Frame p2 = frames.get(4);
+        assertEquals(refA, SamplesRecord.ref(b, p2.offset + 8));
+        assertEquals(-1e300, SamplesRecord.value(b, p2.offset + 8, 0));
+        for (int i = frames.get(4).end(); i < image.length; i++) {
+            assertEquals(0, image[i], "unused space is zero");
+        }
+    }
+
+    @Test
+    void theEngineReplaysTheGoldenDirectory() throws Exception {
+        Path dir = tmp.resolve("golden");
+        TestDirs.copyTree(golden(), dir);
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            assertEquals(6, db.replayReport().samples());
+            StringBuilder sb = new StringBuilder();
+            db.read(db.find(A), Long.MIN_VALUE, Long.MAX_VALUE, (t, v) -> sb.append(t).append('=').append(v).append(' '));
+            assertEquals("1000=1.5 2000=NaN 3000=Infinity 4000=-1.0E300 ", sb.toString());
+            assertEquals(2, db.sampleCount(db.find(B)));
+        }
+    }
+
+    @Test
+    void thisBuildStillWritesTheGoldenBytes() throws Exception {
+        Path dir = tmp.resolve("fresh");
+        writeGolden(dir);
+        byte[] fresh = Files.readAllBytes(dir.resolve(SEGMENT));
+        byte[] golden = Files.readAllBytes(golden().resolve(SEGMENT));
+        // The creation time and the header checksum that covers it differ by design.
+        blank(fresh);
+        blank(golden);
+        assertArrayEquals(golden, fresh, "the writer's output changed: bump the format version and document it");
+    }
+
+    private static void blank(byte[] image) {
+        for (int i = SegmentDescriptor.CREATED_MILLIS_OFFSET; i < SegmentDescriptor.CREATED_MILLIS_OFFSET + 8; i++) {
+            image[i] = 0;
+        }
+        for (int i = SegmentDescriptor.HEADER_CRC_OFFSET; i < SegmentDescriptor.HEADER_CRC_OFFSET + 4; i++) {
+            image[i] = 0;
+        }
+    }
+
+    static byte[] read(Path p) throws IOException {
+        return Files.readAllBytes(p);
+    }
+}
