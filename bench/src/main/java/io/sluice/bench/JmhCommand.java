@@ -19,11 +19,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "jmh", description = "Run the JMH benchmarks (all JMH options accepted, e.g. -prof gc, -f 1, -l).")
 final class JmhCommand implements Callable<Integer> {
-    @CommandLine.Unmatched
+    @CommandLine.Parameters(arity = "0..*", paramLabel = "JMH-ARGS", description = "JMH options and benchmark regexes")
     List<String> args = new ArrayList<>();
-
-    @CommandLine.Parameters(arity = "0..*", hidden = true)
-    List<String> positional = new ArrayList<>();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -31,7 +28,6 @@ final class JmhCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<String> all = new ArrayList<>(args);
-        all.addAll(positional);
         CommandLineOptions cli;
         try {
             cli = new CommandLineOptions(all.toArray(new String[0]));

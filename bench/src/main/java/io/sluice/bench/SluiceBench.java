@@ -48,6 +48,9 @@ public final class SluiceBench implements Runnable {
     public static int execute(String... args) {
         ChronicleDefaults.apply();
         CommandLine cmd = new CommandLine(new SluiceBench());
+        CommandLine jmh = cmd.getSubcommands().get("jmh");
+        jmh.setUnmatchedOptionsArePositionalParams(true); // JMH parses its own options
+        jmh.setStopAtPositional(true);
         cmd.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             c.getErr().println("error: " + ex.getMessage());

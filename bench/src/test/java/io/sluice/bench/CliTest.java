@@ -1,0 +1,182 @@
+package io.sluice.bench;
+
+import io.sluice.engine.Appender;
+import io.sluice.engine.Sluice;
+import io.sluice.engine.SluiceConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI contract of docs and DESIGN.md: flags, exit codes, one-line errors, JSON fields. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    /** Result of one in-process run. */
+    record Run(int code, String out, String err) {
+    }
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = SluiceBench.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static void assertUsageError(Run r, String message) {
+        assertEquals(SluiceBench.EXIT_USAGE, r.code, r.err);
+        String first = r.err.lines().findFirst().orElse("");
+        assertTrue(first.startsWith("error: ") && first.contains(message), "first line: " + first);
+        assertTrue(r.err.contains("Usage:"), "usage follows the error");
+        assertFalse(r.err.contains("\tat ") || r.err.contains("Exception"), "no stack trace: " + r.err);
+    }
+
+    @Test
+    void badFlagsGiveOneLineAndTheUsageWithExitCodeOne() {
+        assertUsageError(run("load", "--producers", "0"), "--producers must be from 1 to 1024, got 0");
+        assertUsageError(run("load", "--producers", "zero"), "'zero' is not an int");
+        assertUsageError(run("load", "--batch", "-1"), "--batch must be from 1 to 1,000,000, got -1");
+        assertUsageError(run("load", "--bogus"), "Unknown option: '--bogus'");
+        assertUsageError(run("load", "--duration", "10"), "unit");
+        assertUsageError(run("load", "--durability", "sometimes"), "none, batch or interval");
+        assertUsageError(run("load", "--shards", "3"), "--shards must be a power of two");
+        assertUsageError(run("load", "--labels", "2"), "--labels must be from 3 to 64");
+        assertUsageError(run("load", "--samples", "10", "--duration", "1s"), "not both");
+        assertUsageError(run("load", "--series", "1", "--producers", "2"), "at least --producers");
+        assertUsageError(run("verify"), "Missing required option: '--dir=PATH'");
+        assertUsageError(run("verify", "--dir", tmp.resolve("nope").toString()), "is not a directory");
+        assertUsageError(run("frobnicate"), "Unmatched argument");
+    }
+
+    @Test
+    void loadThenVerifyAgreesOnEverySample() throws IOException {
+        Path dir = tmp.resolve("data");
+        Path loadJson = tmp.resolve("load.json");
+        Run load = run("load", "--samples", "300000", "--series", "1000", "--producers", "2", "--dir", dir.toString(),
+            "--keep", "--json", loadJson.toString(), "--quiet");
+        assertEquals(0, load.code, load.err + load.out);
+        String j = Files.readString(loadJson);
+        for (String field : List.of("samples", "seconds", "samples_per_sec", "series", "producers", "shards",
+            "durability", "rejected", "durable_samples", "latency_us", "p50", "p99", "p999", "max", "wal_bytes")) {
+            assertTrue(j.contains("\"" + field + "\""), "load JSON has " + field + ": " + j);
+        }
+        assertTrue(j.contains("\"samples\": 300000"), j);
+        assertTrue(j.contains("\"durable_samples\": 300000"), j);
+        assertTrue(j.contains("\"rejected\": 0"), j);
+        assertTrue(load.out.contains("samples/s"), load.out);
+
+        Path verifyJson = tmp.resolve("verify.json");
+        Run verify = run("verify", "--dir", dir.toString(), "--json", verifyJson.toString());
+        assertEquals(0, verify.code, verify.err + verify.out);
+        String v = Files.readString(verifyJson);
+        for (String field : List.of("series", "samples", "bad_samples", "replay_seconds", "wal_bytes",
+            "truncated_bytes")) {
+            assertTrue(v.contains("\"" + field + "\""), "verify JSON has " + field + ": " + v);
+        }
+        assertTrue(v.contains("\"samples\": 300000"), v);
+        assertTrue(v.contains("\"series\": 1000"), v);
+        assertTrue(v.contains("\"bad_samples\": 0"), v);
+
+        // A second load continues after the newest samples, so nothing is rejected as out of order.
+        Run more = run("load", "--samples", "100000", "--series", "1000", "--dir", dir.toString(), "--keep", "--quiet");
+        assertEquals(0, more.code, more.err);
+        assertTrue(more.out.contains("replayed 300,000 samples"), more.out);
+        Run verify2 = run("verify", "--dir", dir.toString());
+        assertEquals(0, verify2.code, verify2.out);
+        assertTrue(verify2.out.contains("400,000"), verify2.out);
+    }
+
+    @Test
+    void loadWithBatchDurabilityEndsWithEverySampleDurable() throws IOException {
+        Path json = tmp.resolve("batch.json");
+        Run r = run("load", "--samples", "200000", "--durability", "batch", "--json", json.toString(), "--quiet");
+        assertEquals(0, r.code, r.err);
+        String j = Files.readString(json);
+        assertTrue(j.contains("\"samples\": 200000") && j.contains("\"durable_samples\": 200000"), j);
+        assertTrue(j.contains("\"durability\": \"batch\""), j);
+    }
+
+    @Test
+    void theTempDirectoryIsDeletedUnlessKept() throws IOException {
+        Path dir = tmp.resolve("fresh");
+        Run r = run("load", "--samples", "1000", "--dir", dir.toString(), "--quiet");
+        assertEquals(0, r.code, r.err);
+        assertFalse(Files.exists(dir), "a directory load created is deleted without --keep");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("mine.txt"), "user data");
+        Run r2 = run("load", "--samples", "1000", "--dir", dir.toString(), "--quiet");
+        assertEquals(0, r2.code, r2.err);
+        assertTrue(Files.exists(dir.resolve("mine.txt")), "a directory that existed before is never deleted");
+    }
+
+    @Test
+    void verifyReportsCorruptionWithShardSegmentAndOffsetAndExitCodeTwo() throws IOException {
+        Path dir = tmp.resolve("data");
+        assertEquals(0, run("load", "--samples", "50000", "--series", "100", "--dir", dir.toString(), "--keep",
+            "--quiet").code);
+        Path segment;
+        try (Stream<Path> s = Files.list(dir.resolve("shard-000"))) {
+            segment = s.filter(p -> p.toString().endsWith(".wal")).sorted().collect(Collectors.toList()).get(0);
+        }
+        long offset = 64 + 8 + 5_000; // inside an early record, far from the tail
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ 0x10)).rewind();
+            ch.write(b, offset);
+        }
+        Run r = run("verify", "--dir", dir.toString());
+        assertEquals(SluiceBench.EXIT_CORRUPT, r.code, r.out + r.err);
+        assertTrue(r.err.contains("shard 0") && r.err.contains(segment.getFileName().toString())
+            && r.err.contains("byte offset"), r.err);
+
+        Run repaired = run("verify", "--dir", dir.toString(), "--repair");
+        assertEquals(0, repaired.code, repaired.out + repaired.err);
+        assertTrue(repaired.out.contains("repaired shard 0"), repaired.out);
+        Run after = run("verify", "--dir", dir.toString());
+        assertEquals(0, after.code, after.out + after.err);
+    }
+
+    @Test
+    void verifyCatchesAValueThatDoesNotMatchTheWorkload() throws Exception {
+        Path dir = tmp.resolve("data");
+        assertEquals(0, run("load", "--samples", "10000", "--series", "10", "--dir", dir.toString(), "--keep",
+            "--quiet").code);
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            Workload w = new Workload(10, 8);
+            long ref = db.find(w.labelsOf(3));
+            Appender app = db.appender();
+            long ts = db.maxTimestamp() + 10;
+            app.add(ref, ts, Workload.value(3, ts) + 1); // one wrong value
+            db.awaitDurable(app.commit());
+        }
+        Run r = run("verify", "--dir", dir.toString());
+        assertEquals(SluiceBench.EXIT_CORRUPT, r.code, r.out);
+        assertTrue(r.out.contains("bad samples        1"), r.out);
+    }
+}
