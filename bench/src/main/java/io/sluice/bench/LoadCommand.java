@@ -298,6 +298,7 @@ final class LoadCommand implements Callable<Integer> {
                 db.awaitDurable(lastSeq);
             }
             long end = System.nanoTime();
+            db.endMetricsInterval(); // the last, partial interval goes to the log too
             db.removeIntervalListener(progress);
             EngineMetrics m = db.metrics();
 

@@ -122,6 +122,29 @@ class CliTest {
     }
 
     @Test
+    void openLoopRateWritesAnIntervalLogCoveringEverySample() throws IOException {
+        Path hlog = tmp.resolve("run.hlog");
+        Path json = tmp.resolve("rate.json");
+        long start = System.nanoTime();
+        Run r = run("load", "--samples", "200000", "--rate", "200k", "--hlog", hlog.toString(), "--json",
+            json.toString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(0, r.code, r.err);
+        assertTrue(seconds >= 0.9, "200k samples offered at 200k/s take about a second, took " + seconds);
+        assertTrue(r.out.contains("offered 200,000 samples/s"), r.out);
+        long total = 0;
+        try (var in = Files.newInputStream(hlog)) {
+            org.HdrHistogram.HistogramLogReader reader = new org.HdrHistogram.HistogramLogReader(in);
+            org.HdrHistogram.EncodableHistogram h;
+            while ((h = reader.nextIntervalHistogram()) != null) {
+                total += ((org.HdrHistogram.Histogram) h).getTotalCount();
+            }
+        }
+        assertEquals(200_000, total, "the interval log holds one latency value per sample");
+        assertTrue(Files.readString(json).contains("\"offered_rate\": 200000"));
+    }
+
+    @Test
     void theTempDirectoryIsDeletedUnlessKept() throws IOException {
         Path dir = tmp.resolve("fresh");
         Run r = run("load", "--samples", "1000", "--dir", dir.toString(), "--quiet");

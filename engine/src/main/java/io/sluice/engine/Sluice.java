@@ -373,6 +373,15 @@ public final class Sluice implements AutoCloseable {
         collector.addListener(Objects.requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Ends the current metrics interval now: listeners are called on this thread with what was
+     * recorded since the previous interval. A harness calls it once its load is done, so that its
+     * interval log covers every sample.
+     */
+    public void endMetricsInterval() {
+        collector.sample();
+    }
+
     public void removeIntervalListener(IntervalListener listener) {
         collector.removeListener(listener);
     }

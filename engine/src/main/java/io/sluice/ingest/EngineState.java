@@ -34,6 +34,14 @@ public final class EngineState {
         throw new IllegalStateException("Sluice is closed");
     }
 
+    /**
+     * While a producer waits for ring capacity: throws if a shard failed. Closing does not interrupt
+     * it, because close waits for announced publishers and the handlers keep draining.
+     */
+    public void checkWritableOrFailed() {
+        checkNotFailed();
+    }
+
     /** Throws {@link SluiceFailedException} if a shard failed. */
     public void checkNotFailed() {
         Throwable f = failure.get();
