@@ -1,0 +1,10 @@
+/**
+ * Counters and latency: per-shard {@link io.sluice.metrics.ShardCounters}, per-shard HdrHistogram
+ * recorders ({@link io.sluice.metrics.LatencyRecorders}: publish to appended, publish to durable),
+ * and the {@link io.sluice.metrics.MetricsCollector} that merges them into cumulative and
+ * per-interval histograms.
+ *
+ * <p>Threading: each recorder and counter set has one writer, its shard handler; the collector
+ * thread and {@code Sluice.metrics()} read them without stopping the writers.
+ */
+package io.sluice.metrics;

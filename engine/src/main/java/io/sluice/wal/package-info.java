@@ -1,0 +1,11 @@
+/**
+ * Segments, framing and replay of each shard's write-ahead log (docs/format/wal.md): the header
+ * ({@link io.sluice.wal.SegmentDescriptor}), frames ({@link io.sluice.wal.FrameDescriptor}), the
+ * append side ({@link io.sluice.wal.ShardWal}), replay with torn-tail handling and repair
+ * ({@link io.sluice.wal.ShardLogReader}), and the file-system facade every file operation goes
+ * through ({@link io.sluice.wal.WalFileSystem}).
+ *
+ * <p>Threading: a shard's log has one writer, its handler thread (asserted in {@code ShardWal});
+ * committed frames may be read by any thread; replay runs one thread per shard.
+ */
+package io.sluice.wal;
