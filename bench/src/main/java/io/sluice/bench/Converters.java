@@ -5,7 +5,6 @@ import io.sluice.engine.Durations;
 import picocli.CommandLine;
 
 import java.time.Duration;
-import java.util.Locale;
 
 /** picocli converters for the harness' option types; their messages become one-line usage errors. */
 final class Converters {
@@ -54,9 +53,5 @@ final class Converters {
                     + " (suffixes k, M, G allowed)");
             }
         }
-    }
-
-    static String lower(Object o) {
-        return o.toString().toLowerCase(Locale.ROOT);
     }
 }

@@ -21,6 +21,8 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Replay a directory written by load and check every sample.")
 final class VerifyCommand implements Callable<Integer> {
+    private static final long PROGRESS_NANOS = 2_000_000_000L;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -65,8 +67,16 @@ final class VerifyCommand implements Callable<Integer> {
         long checkStart = System.nanoTime();
         try {
             report = db.replayReport();
+            out.printf("replayed %s samples in %ss; checking every sample%n", Fmt.n(report.samples()),
+                String.format("%.3f", report.seconds()));
             long[] refs = collectRefs(db);
+            long nextProgress = System.nanoTime() + PROGRESS_NANOS;
             for (long ref : refs) {
+                if ((series & 1023) == 0 && System.nanoTime() > nextProgress) {
+                    out.printf("  checked %s of %s series, %s samples%n", Fmt.n(series), Fmt.n(refs.length),
+                        Fmt.n(samples));
+                    nextProgress += PROGRESS_NANOS;
+                }
                 Labels labels = db.labels(ref);
                 long i = labels == null ? -1 : Workload.indexOf(labels);
                 series++;
@@ -110,9 +120,7 @@ final class VerifyCommand implements Callable<Integer> {
         out.printf("  %-18s %s%n", "truncated bytes", Fmt.n(report.truncatedBytes()));
         for (ReplayReport.Shard s : report.shards()) {
             if (s.repaired()) {
-                out.printf("  repaired shard %d: cut %s at offset %d (%s); dropped %s records, %s bytes, %d segment"
-                        + " file(s)%n", s.shard(), s.repairedSegment(), s.repairedOffset(), s.repairReason(),
-                    Fmt.n(s.droppedRecords()), Fmt.n(s.droppedBytes()), s.deletedSegments());
+                out.printf("  repaired shard %d: %s%n", s.shard(), s.repair());
             }
         }
         boolean ok = bad[0] == 0;

@@ -1,8 +1,8 @@
 package io.sluice.engine;
 
+import io.sluice.wal.RepairAction;
 import io.sluice.wal.ReplayOutcome;
 
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 
@@ -20,12 +20,7 @@ public final class ReplayReport {
         private final long samples;
         private final long walBytes;
         private final long truncatedBytes;
-        private final Path repairedSegment;
-        private final long repairedOffset;
-        private final String repairReason;
-        private final long droppedRecords;
-        private final long droppedBytes;
-        private final int deletedSegments;
+        private final RepairAction repair;
 
         Shard(int shard, ReplayOutcome o, ShardRecovery r) {
             this.shard = shard;
@@ -35,12 +30,7 @@ public final class ReplayReport {
             this.samples = r.samples();
             this.walBytes = o.frameBytes();
             this.truncatedBytes = o.truncatedBytes();
-            this.repairedSegment = o.repairedSegment();
-            this.repairedOffset = o.repairedOffset();
-            this.repairReason = o.repairReason();
-            this.droppedRecords = o.droppedRecords();
-            this.droppedBytes = o.droppedBytes();
-            this.deletedSegments = o.deletedSegments();
+            this.repair = o.repair();
         }
 
         public int shard() {
@@ -75,33 +65,13 @@ public final class ReplayReport {
             return truncatedBytes;
         }
 
-        /** True if repair cut corrupt data in this shard. */
+        /** What repair cut in this shard, or null. */
+        public RepairAction repair() {
+            return repair;
+        }
+
         public boolean repaired() {
-            return repairedSegment != null;
-        }
-
-        public Path repairedSegment() {
-            return repairedSegment;
-        }
-
-        public long repairedOffset() {
-            return repairedOffset;
-        }
-
-        public String repairReason() {
-            return repairReason;
-        }
-
-        public long droppedRecords() {
-            return droppedRecords;
-        }
-
-        public long droppedBytes() {
-            return droppedBytes;
-        }
-
-        public int deletedSegments() {
-            return deletedSegments;
+            return repair != null;
         }
     }
 
@@ -139,11 +109,11 @@ public final class ReplayReport {
     }
 
     public long droppedRecords() {
-        return shards.stream().mapToLong(Shard::droppedRecords).sum();
+        return shards.stream().filter(Shard::repaired).mapToLong(s -> s.repair().droppedRecords()).sum();
     }
 
     public long droppedBytes() {
-        return shards.stream().mapToLong(Shard::droppedBytes).sum();
+        return shards.stream().filter(Shard::repaired).mapToLong(s -> s.repair().droppedBytes()).sum();
     }
 
     public boolean repaired() {

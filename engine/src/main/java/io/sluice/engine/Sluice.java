@@ -239,11 +239,6 @@ public final class Sluice implements AutoCloseable {
                 }
             }
             if (first != null) {
-                for (ReplayOutcome o : outcomes) {
-                    if (o != null) {
-                        o.segments().snapshot(); // mappings are released below through each shard's list
-                    }
-                }
                 for (WalSegments seg : segments) {
                     closeQuietly(seg);
                 }

@@ -1,7 +1,5 @@
 package io.sluice.wal;
 
-import java.nio.file.Path;
-
 /**
  * What replay of one shard found and did: the segments it kept mapped, where appending resumes,
  * and what it cut.
@@ -14,27 +12,16 @@ public final class ReplayOutcome {
     private final long frames;
     private final long frameBytes;
     private final long truncatedBytes;
-    private final Path repairedSegment;
-    private final long repairedOffset;
-    private final String repairReason;
-    private final long droppedRecords;
-    private final long droppedBytes;
-    private final int deletedSegments;
+    private final RepairAction repair;
 
     ReplayOutcome(WalSegments segments, int resumeOffset, long frames, long frameBytes, long truncatedBytes,
-                  Path repairedSegment, long repairedOffset, String repairReason, long droppedRecords,
-                  long droppedBytes, int deletedSegments) {
+                  RepairAction repair) {
         this.segments = segments;
         this.resumeOffset = resumeOffset;
         this.frames = frames;
         this.frameBytes = frameBytes;
         this.truncatedBytes = truncatedBytes;
-        this.repairedSegment = repairedSegment;
-        this.repairedOffset = repairedOffset;
-        this.repairReason = repairReason;
-        this.droppedRecords = droppedRecords;
-        this.droppedBytes = droppedBytes;
-        this.deletedSegments = deletedSegments;
+        this.repair = repair;
     }
 
     /** The kept segments, mapped. */
@@ -62,38 +49,8 @@ public final class ReplayOutcome {
         return truncatedBytes;
     }
 
-    /** True if repair cut corrupt data. */
-    public boolean repaired() {
-        return repairedSegment != null;
-    }
-
-    /** The segment repair cut at, or null. */
-    public Path repairedSegment() {
-        return repairedSegment;
-    }
-
-    /** Offset in {@link #repairedSegment()} of the cut. */
-    public long repairedOffset() {
-        return repairedOffset;
-    }
-
-    /** Why repair cut there, or null. */
-    public String repairReason() {
-        return repairReason;
-    }
-
-    /** Valid-looking records in the data repair dropped. */
-    public long droppedRecords() {
-        return droppedRecords;
-    }
-
-    /** Bytes of data repair dropped (up to the last non-zero byte of each dropped region). */
-    public long droppedBytes() {
-        return droppedBytes;
-    }
-
-    /** Whole segment files repair deleted. */
-    public int deletedSegments() {
-        return deletedSegments;
+    /** What repair cut, or null if it cut nothing. */
+    public RepairAction repair() {
+        return repair;
     }
 }

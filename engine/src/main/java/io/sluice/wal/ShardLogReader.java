@@ -224,7 +224,7 @@ public final class ShardLogReader {
             kept.closeAll();
             throw e;
         }
-        return new ReplayOutcome(kept, resume, frames, frameBytes, truncated, null, 0, null, 0, 0, 0);
+        return new ReplayOutcome(kept, resume, frames, frameBytes, truncated, null);
     }
 
     /**
@@ -282,8 +282,8 @@ public final class ShardLogReader {
         }
         LOG.log(System.Logger.Level.WARNING, "repair: {0}; cut there, dropped {1} records ({2} bytes) and {3}"
             + " segment file(s)", error.getMessage(), droppedRecords, droppedBytes, deleted);
-        return new ReplayOutcome(kept, resume, frames, frameBytes, 0, error.segment(), error.offset(), error.reason(),
-            droppedRecords, droppedBytes, deleted);
+        return new ReplayOutcome(kept, resume, frames, frameBytes, 0, new RepairAction(error.segment(), error.offset(),
+            error.reason(), droppedRecords, droppedBytes, deleted));
     }
 
     private long[] countFramesInFile(Path f) {

@@ -159,9 +159,9 @@ class ReplayTest {
             ReplayReport r = db.replayReport();
             assertTrue(r.repaired());
             ReplayReport.Shard s = r.shards().get(0);
-            assertEquals(victim.offset, s.repairedOffset());
-            assertEquals(6, s.droppedRecords(), "the bad record and the five after it");
-            assertTrue(s.droppedBytes() > 0);
+            assertEquals(victim.offset, s.repair().offset());
+            assertEquals(6, s.repair().droppedRecords(), "the bad record and the five after it");
+            assertTrue(s.repair().droppedBytes() > 0);
             long[] ts = readAll(db);
             assertEquals(30, ts.length, "records before the bad one (series record + 3 samples records) are kept");
         }
@@ -210,7 +210,7 @@ class ReplayTest {
 
         try (Sluice db = Sluice.open(config(dir).repair(true).build())) {
             ReplayReport.Shard s = db.replayReport().shards().get(0);
-            assertEquals(segs.size() - 2, s.deletedSegments(), "later segments are deleted");
+            assertEquals(segs.size() - 2, s.repair().deletedSegments(), "later segments are deleted");
             long[] ts = readAll(db);
             for (int i = 0; i < ts.length; i++) {
                 assertEquals(i, ts[i], "the kept prefix has no gaps");

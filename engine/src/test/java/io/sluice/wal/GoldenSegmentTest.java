@@ -13,7 +13,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -152,9 +151,5 @@ class GoldenSegmentTest {
         for (int i = SegmentDescriptor.HEADER_CRC_OFFSET; i < SegmentDescriptor.HEADER_CRC_OFFSET + 4; i++) {
             image[i] = 0;
         }
-    }
-
-    static byte[] read(Path p) throws IOException {
-        return Files.readAllBytes(p);
     }
 }
