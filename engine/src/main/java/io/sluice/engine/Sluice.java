@@ -16,6 +16,7 @@ import io.sluice.store.ShardStore;
 import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.ReplayOutcome;
 import io.sluice.wal.SegmentDescriptor;
+import io.sluice.wal.SegmentPreparer;
 import io.sluice.wal.ShardLogReader;
 import io.sluice.wal.ShardWal;
 import io.sluice.wal.WalFileSystem;
@@ -77,13 +78,16 @@ public final class Sluice implements AutoCloseable {
     private final ReplayReport replayReport;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    private final SegmentPreparer preparer;
     private final Thread metricsThread;
     private final ReentrantReadWriteLock readers = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardStore[] stores,
                    ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
-                   EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock) {
+                   EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock,
+                   SegmentPreparer preparer) {
+        this.preparer = preparer;
         this.config = config;
         this.dir = dir;
         this.shards = shards;
@@ -128,8 +132,9 @@ public final class Sluice implements AutoCloseable {
             throw new IOException("directory " + dir + " is in use by another Sluice engine");
         }
         List<ShardWal> wals = new ArrayList<>();
+        SegmentPreparer preparer = new SegmentPreparer(config.prefaultSegments());
         try {
-            return openLocked(config, fs, dir, lockChannel, lock, wals);
+            return openLocked(config, fs, dir, lockChannel, lock, wals, preparer);
         } catch (IOException | RuntimeException | Error e) {
             for (ShardWal w : wals) {
                 try {
@@ -138,6 +143,7 @@ public final class Sluice implements AutoCloseable {
                     e.addSuppressed(suppressed);
                 }
             }
+            preparer.close();
             lock.release();
             lockChannel.close();
             throw e;
@@ -145,7 +151,8 @@ public final class Sluice implements AutoCloseable {
     }
 
     private static Sluice openLocked(SluiceConfig config, WalFileSystem fs, Path dir, FileChannel lockChannel,
-                                     FileLock lock, List<ShardWal> wals) throws IOException {
+                                     FileLock lock, List<ShardWal> wals, SegmentPreparer preparer)
+        throws IOException {
         int shards = resolveShards(config, dir);
         long segmentSize = config.segmentSize();
         SeriesRegistry registry = new SeriesRegistry(shards, config.hasher(), labels -> {
@@ -176,7 +183,7 @@ public final class Sluice implements AutoCloseable {
 
         boolean forceOnRoll = config.durability().mode() != Durability.Mode.NONE;
         for (int s = 0; s < shards; s++) {
-            wals.add(ShardWal.resume(fs, shardDir(dir, s), s, shards, segmentSize, forceOnRoll, outcomes[s]));
+            wals.add(ShardWal.resume(fs, shardDir(dir, s), s, shards, segmentSize, forceOnRoll, outcomes[s], preparer));
         }
 
         EngineState state = new EngineState();
@@ -194,9 +201,9 @@ public final class Sluice implements AutoCloseable {
         }
         IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(),
             config.durability(), handlers, progress, registry, state, signal);
-        MetricsCollector collector = new MetricsCollector(latencies);
+        MetricsCollector collector = new MetricsCollector(latencies, counters);
         Sluice db = new Sluice(config, dir, shards, registry, stores, counters, progress, collector, ring, state, report,
-            lockChannel, lock);
+            lockChannel, lock, preparer);
         ring.start();
         db.metricsThread.start();
         LOG.log(System.Logger.Level.DEBUG, "opened {0}: {1} shard(s), replayed {2} samples in {3}s", dir, shards,
@@ -363,7 +370,10 @@ public final class Sluice implements AutoCloseable {
         return new EngineMetrics(System.currentTimeMillis(), list, ring.commitRejections(), h[0], h[1], h[2], h[3]);
     }
 
-    /** Calls {@code listener} on the metrics thread at the end of every metrics interval. */
+    /**
+     * Calls {@code listener} on the metrics thread at the end of every metrics interval, with that
+     * interval's latencies and the engine's counters. The interval object is reused: copy what you keep.
+     */
     public void addIntervalListener(IntervalListener listener) {
         collector.addListener(Objects.requireNonNull(listener, "listener"));
     }
@@ -512,6 +522,7 @@ public final class Sluice implements AutoCloseable {
         } catch (IOException e) {
             error = e;
         }
+        preparer.close(); // after the shards: closing a shard's log discards its prepared segment
         metricsThread.interrupt();
         try {
             metricsThread.join(TimeUnit.SECONDS.toMillis(5));

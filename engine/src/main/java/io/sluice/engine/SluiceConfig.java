@@ -35,8 +35,10 @@ public final class SluiceConfig {
     private final Duration metricsInterval;
     private final WalFileSystem fileSystem;
     private final LabelsHasher hasher;
+    private final boolean prefaultSegments;
 
     private SluiceConfig(Builder b) {
+        this.prefaultSegments = b.prefaultSegments;
         this.dir = b.dir;
         this.shards = b.shards;
         this.durability = b.durability;
@@ -110,6 +112,11 @@ public final class SluiceConfig {
         return hasher;
     }
 
+    /** Fault each new segment's pages in on the background preparer thread. */
+    public boolean prefaultSegments() {
+        return prefaultSegments;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private Path dir;
@@ -123,8 +130,19 @@ public final class SluiceConfig {
         private Duration metricsInterval = Duration.ofSeconds(1);
         private WalFileSystem fileSystem = MappedWalFileSystem.INSTANCE;
         private LabelsHasher hasher = LabelsHasher.DEFAULT;
+        private boolean prefaultSegments = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the background preparer writes zeros over each new segment before the shard writer
+         * gets it, so that the writer never takes a page fault on a fresh page (default true). It
+         * costs one pass over the segment's memory per segment, off the writer's thread.
+         */
+        public Builder prefaultSegments(boolean prefault) {
+            this.prefaultSegments = prefault;
+            return this;
         }
 
         /** The data directory (created if missing). Required. */

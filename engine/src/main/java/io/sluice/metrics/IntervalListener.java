@@ -1,12 +1,10 @@
 package io.sluice.metrics;
 
-import org.HdrHistogram.Histogram;
-
 /**
- * Receives each completed metrics interval on the collector thread. The histograms (nanoseconds,
- * merged over shards) are the listener's to keep; their start and end time stamps are set.
+ * Receives each completed metrics interval, on the thread that ended it (the metrics thread, or the
+ * caller of {@code Sluice.endMetricsInterval()}). The {@link Interval} is reused: copy what you keep.
  */
 @FunctionalInterface
 public interface IntervalListener {
-    void onInterval(Histogram appendLatency, Histogram durableLatency);
+    void onInterval(Interval interval);
 }

@@ -7,27 +7,29 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Merges the shards' latency recorders into cumulative and per-interval histograms. A daemon
- * thread calls {@link #sample()} once per interval; {@link #snapshot} samples too, so a caller
- * always sees every recorded value.
+ * thread calls {@link #sample()} once per interval; {@link #snapshot} drains too, so a caller
+ * always sees every recorded value. Ending an interval allocates nothing (its histograms are
+ * reused), so a running engine does not feed the garbage collector once a second.
  *
  * <p>Threading: {@link #sample()} and {@link #snapshot} are synchronized; recorders are written
  * only by their shard handlers.
  */
 public final class MetricsCollector {
     private final LatencyRecorders[] shards;
+    private final ShardCounters[] counters;
     private final Histogram appendedTotal = newHistogram();
     private final Histogram durableTotal = newHistogram();
     private final Histogram[] appendedRecycle;
     private final Histogram[] durableRecycle;
-    private Histogram lastAppended = newHistogram();
-    private Histogram lastDurable = newHistogram();
     private final Histogram appendedSinceTick = newHistogram();
     private final Histogram durableSinceTick = newHistogram();
+    private final Interval interval = new Interval();
     private long tickStartMillis = System.currentTimeMillis();
     private final List<IntervalListener> listeners = new CopyOnWriteArrayList<>();
 
-    public MetricsCollector(LatencyRecorders[] shards) {
+    public MetricsCollector(LatencyRecorders[] shards, ShardCounters[] counters) {
         this.shards = shards.clone();
+        this.counters = counters.clone();
         this.appendedRecycle = new Histogram[shards.length];
         this.durableRecycle = new Histogram[shards.length];
     }
@@ -59,33 +61,44 @@ public final class MetricsCollector {
         }
     }
 
-    /** Closes the current interval: called by the collector thread once per interval. */
-    public void sample() {
-        Histogram a;
-        Histogram d;
-        synchronized (this) {
-            drain();
-            long now = System.currentTimeMillis();
-            a = appendedSinceTick.copy();
-            d = durableSinceTick.copy();
-            a.setStartTimeStamp(tickStartMillis);
-            a.setEndTimeStamp(now);
-            d.setStartTimeStamp(tickStartMillis);
-            d.setEndTimeStamp(now);
-            appendedSinceTick.reset();
-            durableSinceTick.reset();
-            tickStartMillis = now;
-            lastAppended = a;
-            lastDurable = d;
+    /** Closes the current interval and calls the listeners with it. */
+    public synchronized void sample() {
+        drain();
+        long now = System.currentTimeMillis();
+        Interval i = interval;
+        i.appendLatency.reset();
+        i.appendLatency.add(appendedSinceTick);
+        i.durableLatency.reset();
+        i.durableLatency.add(durableSinceTick);
+        i.appendLatency.setStartTimeStamp(tickStartMillis);
+        i.appendLatency.setEndTimeStamp(now);
+        i.durableLatency.setStartTimeStamp(tickStartMillis);
+        i.durableLatency.setEndTimeStamp(now);
+        i.startMillis = tickStartMillis;
+        i.endMillis = now;
+        long samples = 0;
+        long durable = 0;
+        long rejected = 0;
+        for (ShardCounters c : counters) {
+            samples += c.samples;
+            durable += c.durableSamples;
+            rejected += c.outOfOrder + c.duplicates;
         }
+        i.samples = samples;
+        i.durableSamples = durable;
+        i.rejected = rejected;
+        appendedSinceTick.reset();
+        durableSinceTick.reset();
+        tickStartMillis = now;
         for (IntervalListener l : listeners) {
-            l.onInterval(a.copy(), d.copy());
+            l.onInterval(i);
         }
     }
 
     /** Copies of {cumulative appended, cumulative durable, last interval appended, last interval durable}. */
     public synchronized Histogram[] snapshot() {
         drain();
-        return new Histogram[] {appendedTotal.copy(), durableTotal.copy(), lastAppended.copy(), lastDurable.copy()};
+        return new Histogram[] {appendedTotal.copy(), durableTotal.copy(), interval.appendLatency.copy(),
+            interval.durableLatency.copy()};
     }
 }

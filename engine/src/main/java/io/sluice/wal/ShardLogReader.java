@@ -193,10 +193,22 @@ public final class ShardLogReader {
                     continue;
                 }
                 if (!last) {
-                    String reason = stop == Stop.ZERO
-                        ? "segment ends without an end marker, but later segments exist" : detail;
-                    return corrupt(kept, files, k, segment, off, new WalCorruptionException(shard, file, off, reason),
-                        frames, frameBytes);
+                    if (laterSegmentsAreUnused(files, bases, k, segment.endPosition())) {
+                        // The writer's background preparer had created the next segment(s), and the
+                        // writer stopped before sealing this one: this segment is the log's end.
+                        for (int j = files.size() - 1; j > k; j--) {
+                            LOG.log(System.Logger.Level.INFO, "shard {0}: deleting unused segment {1}", shard,
+                                files.get(j));
+                            fs.delete(files.get(j));
+                        }
+                        files.subList(k + 1, files.size()).clear();
+                        last = true;
+                    } else {
+                        String reason = stop == Stop.ZERO
+                            ? "segment ends without an end marker, but later segments hold frames" : detail;
+                        return corrupt(kept, files, k, segment, off, new WalCorruptionException(shard, file, off,
+                            reason), frames, frameBytes);
+                    }
                 }
                 if (stop == Stop.REJECTED) {
                     return corrupt(kept, files, k, segment, off, new WalCorruptionException(shard, file, off, detail),
@@ -225,6 +237,41 @@ public final class ShardLogReader {
             throw e;
         }
         return new ReplayOutcome(kept, resume, frames, frameBytes, truncated, null);
+    }
+
+    /**
+     * True if every segment after {@code k} is a well-formed, contiguous segment of this shard that
+     * holds no frame at all: segments the preparer created ahead of the writer.
+     */
+    private boolean laterSegmentsAreUnused(List<Path> files, long[] bases, int k, long expectedBase) {
+        long base = expectedBase;
+        for (int j = k + 1; j < files.size(); j++) {
+            Path f = files.get(j);
+            if (bases[j] != base) {
+                return false;
+            }
+            try {
+                long size = fs.size(f);
+                if (size < SegmentDescriptor.HEADER_LENGTH || size > Integer.MAX_VALUE) {
+                    return false;
+                }
+                try (SegmentMapping m = fs.map(f, size)) {
+                    if (SegmentDescriptor.verify(m.buffer(), m.byteBuffer(), shard, shardCount, bases[j], size, f)
+                        != null) {
+                        return false;
+                    }
+                    long[] scan = scanForward(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH,
+                        SegmentDescriptor.HEADER_LENGTH, (int) size);
+                    if (scan[0] >= 0 || scan[1] >= 0) {
+                        return false; // a frame, or any non-zero byte: this segment was written to
+                    }
+                    base += SegmentDescriptor.declaredSize(m.buffer());
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -5,6 +5,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 
 import static io.sluice.wal.FrameDescriptor.BODY_OFFSET;
@@ -35,7 +37,9 @@ public final class ShardWal implements AutoCloseable {
     private final long segmentSize;
     private final boolean forceOnRoll;
     private final WalSegments segments;
+    private final SegmentPreparer preparer;
     private final CRC32C crc = new CRC32C();
+    private Future<WalSegment> next;
 
     private WalSegment current;
     private UnsafeBuffer buf;
@@ -49,7 +53,8 @@ public final class ShardWal implements AutoCloseable {
     private boolean closed;
 
     private ShardWal(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize, boolean forceOnRoll,
-                     WalSegments segments) {
+                     WalSegments segments, SegmentPreparer preparer) {
+        this.preparer = preparer;
         this.fs = fs;
         this.dir = dir;
         this.shard = shard;
@@ -64,10 +69,13 @@ public final class ShardWal implements AutoCloseable {
      * segment if there is none or the last one is sealed.
      *
      * @param forceOnRoll force a segment before moving past it (any mode but NONE)
+     * @param preparer    creates next segments in the background; null to create them on this thread
      */
     public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
-                                  boolean forceOnRoll, ReplayOutcome replayed) throws IOException {
-        ShardWal wal = new ShardWal(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed.segments());
+                                  boolean forceOnRoll, ReplayOutcome replayed, SegmentPreparer preparer)
+        throws IOException {
+        ShardWal wal = new ShardWal(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed.segments(),
+            preparer);
         WalSegment[] existing = replayed.segments().snapshot();
         if (existing.length == 0) {
             wal.startSegment(0L);
@@ -82,6 +90,12 @@ public final class ShardWal implements AutoCloseable {
             wal.use(last, replayed.resumeOffset());
         }
         return wal;
+    }
+
+    /** Resume without a background preparer: new segments are created on the writer's thread. */
+    public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
+                                  boolean forceOnRoll, ReplayOutcome replayed) throws IOException {
+        return resume(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed, null);
     }
 
     /**
@@ -145,6 +159,11 @@ public final class ShardWal implements AutoCloseable {
     }
 
     private void roll() throws IOException {
+        long base = current.endPosition();
+        WalSegment prepared = null;
+        if (next != null) {
+            prepared = awaitPrepared(base); // before sealing: a failed preparation leaves this segment open
+        }
         int body = writeOffset + BODY_OFFSET;
         buf.putByte(body, TYPE_END);
         commit(writeOffset, END_BODY_LENGTH);
@@ -152,34 +171,32 @@ public final class ShardWal implements AutoCloseable {
             force();
         }
         rolls++;
-        startSegment(current.endPosition());
+        if (prepared != null) {
+            segments.add(prepared);
+            use(prepared, SegmentDescriptor.HEADER_LENGTH);
+            dirty = false;
+        } else {
+            startSegment(base);
+        }
+    }
+
+    private WalSegment awaitPrepared(long base) throws IOException {
+        Future<WalSegment> f = next;
+        next = null;
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            throw SegmentPreparer.unwrap(e.getCause(), base);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the segment at position " + base, e);
+        }
     }
 
     private void startSegment(long basePosition) throws IOException {
-        Path tmp = dir.resolve(String.format("%020d%s", basePosition, SegmentDescriptor.TMP_SUFFIX));
-        Path path = dir.resolve(SegmentDescriptor.fileName(basePosition));
-        fs.delete(tmp);
-        SegmentMapping mapping = null;
-        try {
-            fs.preallocate(tmp, segmentSize);
-            mapping = fs.map(tmp, segmentSize);
-            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), shard, shardCount, basePosition,
-                segmentSize, System.currentTimeMillis());
-            fs.force(mapping);
-            fs.rename(tmp, path);
-            fs.syncDirectory(dir);
-        } catch (IOException | RuntimeException e) {
-            if (mapping != null) {
-                mapping.close();
-            }
-            try {
-                fs.delete(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        WalSegment segment = new WalSegment(shard, path, basePosition, mapping);
+        boolean touch = preparer != null && preparer.touch();
+        WalSegment segment = SegmentFiles.create(fs, dir, shard, shardCount, basePosition, segmentSize, touch,
+            touch && forceOnRoll);
         segments.add(segment);
         use(segment, SegmentDescriptor.HEADER_LENGTH);
         dirty = false;
@@ -190,6 +207,9 @@ public final class ShardWal implements AutoCloseable {
         buf = segment.mapping().buffer();
         crcView = segment.mapping().byteBuffer();
         writeOffset = offset;
+        if (preparer != null) {
+            next = preparer.prepare(fs, dir, shard, shardCount, segment.endPosition(), segmentSize, forceOnRoll);
+        }
     }
 
     /** Binds the single-writer check to the calling thread; replay hands the log to the handler. */
@@ -238,13 +258,17 @@ public final class ShardWal implements AutoCloseable {
         return shard;
     }
 
-    /** Forces pending frames (unless {@code force} is false) and unmaps every segment. Idempotent. */
+    /**
+     * Forces pending frames (unless {@code force} is false), deletes a prepared segment that was never
+     * used, and unmaps every segment. Idempotent.
+     */
     public void close(boolean force) throws IOException {
         if (closed) {
             return;
         }
         closed = true;
         try {
+            discardPrepared();
             if (force && dirty) {
                 fs.force(current.mapping());
                 dirty = false;
@@ -252,6 +276,23 @@ public final class ShardWal implements AutoCloseable {
             }
         } finally {
             segments.closeAll();
+        }
+    }
+
+    private void discardPrepared() {
+        Future<WalSegment> f = next;
+        next = null;
+        if (f == null) {
+            return;
+        }
+        try {
+            WalSegment unused = f.get();
+            unused.mapping().close();
+            fs.delete(unused.path());
+        } catch (ExecutionException | IOException e) {
+            // nothing was prepared, or it could not be removed: replay deletes unused segments
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

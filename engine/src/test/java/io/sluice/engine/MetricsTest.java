@@ -22,10 +22,10 @@ class MetricsTest {
         AtomicLong intervalDurable = new AtomicLong();
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(2).durability(Durability.BATCH)
             .metricsInterval(Duration.ofMillis(50)).build())) {
-            db.addIntervalListener((append, durable) -> {
-                intervalAppended.addAndGet(append.getTotalCount());
-                intervalDurable.addAndGet(durable.getTotalCount());
-                assertTrue(append.getEndTimeStamp() >= append.getStartTimeStamp());
+            db.addIntervalListener(interval -> {
+                intervalAppended.addAndGet(interval.appendLatency().getTotalCount());
+                intervalDurable.addAndGet(interval.durableLatency().getTotalCount());
+                assertTrue(interval.endMillis() >= interval.startMillis());
             });
             Appender app = db.appender();
             int series = 50;

@@ -263,6 +263,46 @@ class ReplayTest {
     }
 
     @Test
+    void aCopyTakenWhileRunningReplaysAndDropsTheUnusedPreparedSegment() throws Exception {
+        // While the engine runs, the next segment already exists (created in the background), empty,
+        // and the current one is not sealed: exactly what a crash leaves behind.
+        Path dir = tmp.resolve("live");
+        Path copy = tmp.resolve("copy");
+        try (Sluice db = Sluice.open(config(dir).segmentSize(8192).build())) {
+            long ref = db.series(SERIES);
+            Appender app = db.appender();
+            for (int i = 0; i < 700; i++) {
+                app.add(ref, i, i * 2.0);
+                if (i % 10 == 9) {
+                    db.awaitDurable(app.commit());
+                }
+            }
+            db.awaitDurable(app.commit());
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            List<Path> segs = Frames.segments(TestDirs.shard(dir, 0));
+            while (Frames.frames(segs.get(segs.size() - 1)).size() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // wait until the prepared successor exists
+                segs = Frames.segments(TestDirs.shard(dir, 0));
+            }
+            assertTrue(Frames.frames(segs.get(segs.size() - 1)).isEmpty(), "an empty prepared segment is present");
+            TestDirs.copyTree(dir, copy);
+        }
+        int before = Frames.segments(TestDirs.shard(copy, 0)).size();
+        try (Sluice db = Sluice.open(config(copy).segmentSize(8192).build())) {
+            long[] ts = readAll(db);
+            assertEquals(700, ts.length);
+            assertFalse(db.replayReport().repaired());
+            Appender app = db.appender();
+            app.add(db.find(SERIES), 700, 1400.0);
+            db.awaitDurable(app.commit());
+        }
+        assertTrue(Frames.segments(TestDirs.shard(copy, 0)).size() <= before);
+        try (Sluice db = Sluice.open(config(copy).segmentSize(8192).build())) {
+            assertEquals(701, readAll(db).length);
+        }
+    }
+
+    @Test
     void aSampleBeforeItsSeriesRecordIsCorruption() throws Exception {
         Path dir = tmp.resolve("d");
         write(dir, 3, 10, 10);

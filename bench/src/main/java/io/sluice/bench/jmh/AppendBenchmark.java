@@ -2,10 +2,7 @@ package io.sluice.bench.jmh;
 
 import io.sluice.bench.Workload;
 import io.sluice.engine.Appender;
-import io.sluice.engine.Durability;
 import io.sluice.engine.Labels;
-import io.sluice.engine.Sluice;
-import io.sluice.engine.SluiceConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -22,19 +19,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * End to end append: one producer thread adds samples through an {@link Appender} and commits; the
- * shard handler appends them to the mapped WAL on its own thread. One operation is one sample.
- * Backpressure makes the producer's rate the engine's rate. Each iteration gets a fresh directory.
+ * End to end append: producer threads ({@code -t N}) add samples through their own {@link Appender}
+ * to one shared engine, whose shard handlers append them to the mapped WAL on their own threads.
+ * One operation is one sample; backpressure makes the producers' rate the engine's rate. Each
+ * iteration gets a fresh directory.
  *
  * <p>Run with {@code -prof gc}: {@code gc.alloc.rate.norm} counts bytes allocated by every thread
- * (producer and handler) per sample.
+ * (producers, handlers, metrics) per sample.
  */
-@State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
@@ -42,58 +37,87 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class AppendBenchmark {
     static final int BATCH = 100;
-    static final int SERIES = 1000;
+    static final int SERIES_PER_PRODUCER = 1000;
 
-    @Param({"1"})
-    int shards;
+    /** The engine, one per iteration, shared by all producer threads. */
+    @State(Scope.Benchmark)
+    public static class Engine {
+        @Param({"1"})
+        int shards;
 
-    @Param({"none"})
-    String durability;
+        @Param({"none"})
+        String durability;
 
-    private Path dir;
-    private Sluice db;
-    private Appender app;
-    private long[] refs;
-    private Labels[] labels;
-    private int next;
-    private long ts;
+        @Param({"BACKOFF"})
+        String waitStrategy;
 
-    @Setup(Level.Iteration)
-    public void open() throws IOException {
-        dir = Files.createTempDirectory("sluice-jmh-append-");
-        db = Sluice.open(SluiceConfig.builder().dir(dir).shards(shards).durability(Durability.parse(durability))
-            .build());
-        Workload w = new Workload(SERIES, 8);
-        refs = new long[SERIES];
-        labels = new Labels[SERIES];
-        for (int i = 0; i < SERIES; i++) {
-            labels[i] = w.labelsOf(i);
-            refs[i] = db.series(labels[i]);
+        EngineFixture fixture;
+
+        @Setup(Level.Iteration)
+        public void open() throws IOException {
+            fixture = new EngineFixture(shards, durability, waitStrategy);
         }
-        app = db.appender();
-        ts = 1_700_000_000_000L;
+
+        @TearDown(Level.Iteration)
+        public void close() throws IOException {
+            fixture.close();
+        }
     }
 
-    @TearDown(Level.Iteration)
-    public void close() throws IOException {
-        app.close();
-        db.close();
-        JmhFiles.delete(dir);
+    /** One producer: its appender and its own series. */
+    @State(Scope.Thread)
+    public static class Producer {
+        Appender app;
+        long[] refs;
+        Labels[] labels;
+        long[] ids;
+        int next;
+        long ts;
+
+        @Setup(Level.Iteration)
+        public void open(Engine engine) {
+            int p = engine.fixture.nextProducer();
+            Workload w = new Workload(Integer.MAX_VALUE, 8);
+            refs = new long[SERIES_PER_PRODUCER];
+            labels = new Labels[SERIES_PER_PRODUCER];
+            ids = new long[SERIES_PER_PRODUCER];
+            for (int i = 0; i < SERIES_PER_PRODUCER; i++) {
+                ids[i] = (long) p * SERIES_PER_PRODUCER + i;
+                labels[i] = w.labelsOf(ids[i]);
+                refs[i] = engine.fixture.db.series(labels[i]);
+            }
+            app = engine.fixture.db.appender();
+            ts = 1_700_000_000_000L;
+            next = 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void close() {
+            app.close();
+        }
+
+        /** The next series to write; advances time once per cycle. */
+        int step() {
+            int s = next;
+            next = s + 1 == SERIES_PER_PRODUCER ? 0 : s + 1;
+            if (s == 0) {
+                ts += BATCH;
+            }
+            return s;
+        }
     }
 
     /** Cached refs: {@code BATCH} samples of one series, then commit. */
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public long cachedRef() {
-        int s = next;
-        next = s + 1 == SERIES ? 0 : s + 1;
-        if (s == 0) {
-            ts += BATCH;
-        }
-        long ref = refs[s];
-        long base = ts;
+    public long cachedRef(Producer p) {
+        int s = p.step();
+        long ref = p.refs[s];
+        long id = p.ids[s];
+        long base = p.ts;
+        Appender app = p.app;
         for (int j = 0; j < BATCH; j++) {
-            app.add(ref, base + j, Workload.value(s, base + j));
+            app.add(ref, base + j, Workload.value(id, base + j));
         }
         return app.commit();
     }
@@ -101,16 +125,14 @@ public class AppendBenchmark {
     /** Labels per write: every sample resolves its series from its labels, as Prometheus' Append with ref 0. */
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public long labelsPerWrite() {
-        int s = next;
-        next = s + 1 == SERIES ? 0 : s + 1;
-        if (s == 0) {
-            ts += BATCH;
-        }
-        Labels l = labels[s];
-        long base = ts;
+    public long labelsPerWrite(Producer p) {
+        int s = p.step();
+        Labels l = p.labels[s];
+        long id = p.ids[s];
+        long base = p.ts;
+        Appender app = p.app;
         for (int j = 0; j < BATCH; j++) {
-            app.add(l, base + j, Workload.value(s, base + j));
+            app.add(l, base + j, Workload.value(id, base + j));
         }
         return app.commit();
     }

@@ -1,0 +1,79 @@
+package io.sluice.wal;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Creates segment files: preallocated under a temporary name, header written and forced, renamed
+ * to the final name, directory forced, and (optionally) every page faulted in by writing zeros, so
+ * that the writer's first store to a page does not pay for the file system's page fault (on ext4
+ * that measured up to 15 ms for a fallocated extent; docs/architecture.md).
+ *
+ * <p>Threading: static; called by the {@link SegmentPreparer} thread or, when there is none, by
+ * the shard writer.
+ */
+final class SegmentFiles {
+    private SegmentFiles() {
+    }
+
+    /** Bytes zeroed between yields: about 50 us of work, so a woken shard writer never waits longer for a core. */
+    static final int PREFAULT_CHUNK = 64 * 1024;
+
+    /**
+     * Writes zeros over the segment after its header, a chunk at a time, yielding between chunks: on a
+     * two-core machine this thread shares a core with the shard writer and must not hold it.
+     */
+    private static void prefault(SegmentMapping mapping, long size) {
+        for (long p = SegmentDescriptor.HEADER_LENGTH; p < size; p += PREFAULT_CHUNK) {
+            int len = (int) Math.min(PREFAULT_CHUNK, size - p);
+            mapping.buffer().setMemory((int) p, len, (byte) 0);
+            Thread.yield();
+        }
+    }
+
+    static Path path(Path dir, long basePosition) {
+        return dir.resolve(SegmentDescriptor.fileName(basePosition));
+    }
+
+    static Path tmpPath(Path dir, long basePosition) {
+        return dir.resolve(String.format("%020d%s", basePosition, SegmentDescriptor.TMP_SUFFIX));
+    }
+
+    /**
+     * @param touch   fault every page in by writing zeros after the header is durable
+     * @param durable force the zeroed pages too, so that the writer's first force does not have to
+     */
+    static WalSegment create(WalFileSystem fs, Path dir, int shard, int shardCount, long basePosition, long size,
+                             boolean touch, boolean durable) throws IOException {
+        Path tmp = tmpPath(dir, basePosition);
+        Path path = path(dir, basePosition);
+        fs.delete(tmp);
+        SegmentMapping mapping = null;
+        try {
+            fs.preallocate(tmp, size);
+            mapping = fs.map(tmp, size);
+            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), shard, shardCount, basePosition,
+                size, System.currentTimeMillis());
+            fs.force(mapping); // the header is durable before the name is
+            fs.rename(tmp, path);
+            fs.syncDirectory(dir);
+            if (touch) {
+                prefault(mapping, size);
+                if (durable) {
+                    fs.force(mapping);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            if (mapping != null) {
+                mapping.close();
+            }
+            try {
+                fs.delete(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new WalSegment(shard, path, basePosition, mapping);
+    }
+}
