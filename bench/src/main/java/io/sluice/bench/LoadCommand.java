@@ -69,6 +69,10 @@ final class LoadCommand implements Callable<Integer> {
         description = "none | batch | interval:10ms (default: none)")
     Durability durability = Durability.NONE;
 
+    @Option(names = "--warmup", paramLabel = "D", converter = Converters.DurationConverter.class,
+        description = "leave the first D of the run out of the throughput and latency figures (default: 0s)")
+    Duration warmup = Duration.ZERO;
+
     @Option(names = "--dir", paramLabel = "PATH",
         description = "data directory (default: a temp dir, deleted afterwards unless --keep)")
     Path dir;
@@ -132,6 +136,10 @@ final class LoadCommand implements Callable<Integer> {
         if (rate < 0) {
             throw bad("--rate must be 0 (unbounded) or positive, got " + rate);
         }
+        if (warmup.isNegative() || (duration != null ? warmup.compareTo(duration) >= 0
+            : samples == null && warmup.compareTo(Duration.ofSeconds(10)) >= 0)) {
+            throw bad("--warmup must be shorter than the run");
+        }
         try {
             SluiceConfig.Builder b = SluiceConfig.builder().dir(dataDir).durability(durability)
                 .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize);
@@ -186,6 +194,7 @@ final class LoadCommand implements Callable<Integer> {
         String durability;
         long rejected;
         long durableSamples;
+        double warmupSeconds;
         long walBytes;
         Histogram append;
         Histogram durable;
@@ -211,6 +220,7 @@ final class LoadCommand implements Callable<Integer> {
                 .put("durable_latency_us", latencyJson(durable))
                 .put("wal_bytes", walBytes)
                 .put("offered_rate", offeredRate)
+                .put("warmup_seconds", warmupSeconds)
                 .put("machine", MachineInfo.json());
         }
 
@@ -287,6 +297,15 @@ final class LoadCommand implements Callable<Integer> {
                 p.start(start, start + durationNanos);
             }
             go.countDown();
+            EngineMetrics atWarmup = null;
+            long warmupEnd = start + warmup.toNanos();
+            if (!warmup.isZero()) {
+                while (System.nanoTime() < warmupEnd && anyAlive(ps)) {
+                    LockSupport.parkNanos(Math.min(10_000_000L, Math.max(1, warmupEnd - System.nanoTime())));
+                }
+                atWarmup = db.metrics();
+                warmupEnd = System.nanoTime();
+            }
             long lastSeq = -1;
             for (Producer p : ps) {
                 p.thread.join();
@@ -310,6 +329,16 @@ final class LoadCommand implements Callable<Integer> {
             }
             r.samples = m.samples();
             r.seconds = (end - start) / 1e9;
+            r.append = m.appendLatency();
+            r.durable = m.durableLatency();
+            if (atWarmup != null) {
+                // Figures cover the run after the warm-up: counts and latencies recorded before it are subtracted.
+                r.samples -= atWarmup.samples();
+                r.seconds = (end - warmupEnd) / 1e9;
+                r.append.subtract(atWarmup.appendLatency());
+                r.durable.subtract(atWarmup.durableLatency());
+                r.warmupSeconds = warmup.toNanos() / 1e9;
+            }
             r.series = series;
             r.producers = producers;
             r.shards = shardCount;
@@ -317,23 +346,30 @@ final class LoadCommand implements Callable<Integer> {
             r.rejected = m.rejected() + m.commitRejections();
             r.durableSamples = m.durableSamples();
             r.walBytes = m.bytes();
-            r.append = m.appendLatency();
-            r.durable = m.durableLatency();
             r.offeredRate = rate;
             if (logWriter != null) {
                 hlogStream.close();
             }
-            if (r.samples + m.rejected() != r.produced) {
+            if (m.samples() + m.rejected() != r.produced) {
                 out.printf("  WARNING: producers wrote %s samples but the engine accounts for %s%n", Fmt.n(r.produced),
-                    Fmt.n(r.samples + m.rejected()));
+                    Fmt.n(m.samples() + m.rejected()));
             }
             return r;
         }
     }
 
+    private static boolean anyAlive(Producer[] ps) {
+        for (Producer p : ps) {
+            if (p.thread.isAlive()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void printSummary(PrintStream out, Result r, SluiceConfig config, Path dataDir, boolean deleted) {
         out.println();
-        out.println("summary");
+        out.println(r.warmupSeconds > 0 ? "summary (after a " + Fmt.seconds(r.warmupSeconds) + " s warm-up)" : "summary");
         out.printf("  %-22s %s%n", "samples", Fmt.n(r.samples));
         out.printf("  %-22s %s%n", "seconds", Fmt.seconds(r.seconds));
         out.printf("  %-22s %s%n", "samples/s", Fmt.n(Math.round(r.samplesPerSec())));

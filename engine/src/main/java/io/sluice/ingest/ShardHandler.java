@@ -190,24 +190,27 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
 
     private void endOfBatch(long sequence) throws IOException {
         long now = System.nanoTime();
-        for (int e = 0; e < batchEvents; e++) {
-            latency.recordAppended(now - batchOrigins[e], batchCounts[e]);
+        // Latency sections stay short and never span I/O: the collector's flip waits for them.
+        latency.begin();
+        try {
+            for (int e = 0; e < batchEvents; e++) {
+                latency.recordAppended(now - batchOrigins[e], batchCounts[e]);
+                if (mode == Durability.Mode.NONE) {
+                    latency.recordDurable(now - batchOrigins[e], batchCounts[e]);
+                }
+            }
+        } finally {
+            latency.end();
         }
         progress.appendedSequence = sequence;
         switch (mode) {
             case NONE:
-                for (int e = 0; e < batchEvents; e++) {
-                    latency.recordDurable(now - batchOrigins[e], batchCounts[e]);
-                }
                 durableSamples = samples;
                 progress.durableSequence = sequence;
                 break;
             case BATCH:
                 wal.force();
-                long forced = System.nanoTime();
-                for (int e = 0; e < batchEvents; e++) {
-                    latency.recordDurable(forced - batchOrigins[e], batchCounts[e]);
-                }
+                recordDurable(batchOrigins, batchCounts, batchEvents, System.nanoTime());
                 durableSamples = samples;
                 progress.durableSequence = sequence;
                 break;
@@ -225,6 +228,20 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         batchEvents = 0;
         publishCounters();
         durableSignal.signal();
+    }
+
+    private void recordDurable(long[] origins, int[] counts, int n, long now) {
+        if (n == 0) {
+            return;
+        }
+        latency.begin();
+        try {
+            for (int e = 0; e < n; e++) {
+                latency.recordDurable(now - origins[e], counts[e]);
+            }
+        } finally {
+            latency.end();
+        }
     }
 
     /** INTERVAL mode: this batch's events wait for the next force. */
@@ -246,9 +263,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         wal.force();
         long now = System.nanoTime();
         lastForceNanos = now;
-        for (int e = 0; e < unforcedEvents; e++) {
-            latency.recordDurable(now - unforcedOrigins[e], unforcedCounts[e]);
-        }
+        recordDurable(unforcedOrigins, unforcedCounts, unforcedEvents, now);
         unforcedEvents = 0;
         durableSamples = samples;
     }
@@ -283,13 +298,9 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             if (!failed) {
                 wal.force();
                 long now = System.nanoTime();
-                for (int e = 0; e < batchEvents; e++) {
-                    latency.recordDurable(now - batchOrigins[e], batchCounts[e]);
-                }
+                recordDurable(batchOrigins, batchCounts, batchEvents, now);
+                recordDurable(unforcedOrigins, unforcedCounts, unforcedEvents, now);
                 batchEvents = 0;
-                for (int e = 0; e < unforcedEvents; e++) {
-                    latency.recordDurable(now - unforcedOrigins[e], unforcedCounts[e]);
-                }
                 unforcedEvents = 0;
                 durableSamples = samples;
                 progress.appendedSequence = Math.max(progress.appendedSequence, lastSequence);

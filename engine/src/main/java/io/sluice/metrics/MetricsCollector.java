@@ -19,8 +19,8 @@ public final class MetricsCollector {
     private final ShardCounters[] counters;
     private final Histogram appendedTotal = newHistogram();
     private final Histogram durableTotal = newHistogram();
-    private final Histogram[] appendedRecycle;
-    private final Histogram[] durableRecycle;
+    private final Histogram appendedDrained = newHistogram();
+    private final Histogram durableDrained = newHistogram();
     private final Histogram appendedSinceTick = newHistogram();
     private final Histogram durableSinceTick = newHistogram();
     private final Interval interval = new Interval();
@@ -30,8 +30,6 @@ public final class MetricsCollector {
     public MetricsCollector(LatencyRecorders[] shards, ShardCounters[] counters) {
         this.shards = shards.clone();
         this.counters = counters.clone();
-        this.appendedRecycle = new Histogram[shards.length];
-        this.durableRecycle = new Histogram[shards.length];
     }
 
     static Histogram newHistogram() {
@@ -48,17 +46,15 @@ public final class MetricsCollector {
 
     /** Drains the recorders into the running totals and into the open interval. */
     private void drain() {
-        for (int s = 0; s < shards.length; s++) {
-            LatencyRecorders r = shards[s];
-            Histogram a = r.appended.getIntervalHistogram(appendedRecycle[s]);
-            appendedRecycle[s] = a;
-            appendedTotal.add(a);
-            appendedSinceTick.add(a);
-            Histogram d = r.durable.getIntervalHistogram(durableRecycle[s]);
-            durableRecycle[s] = d;
-            durableTotal.add(d);
-            durableSinceTick.add(d);
+        appendedDrained.reset();
+        durableDrained.reset();
+        for (LatencyRecorders r : shards) {
+            r.drainInto(appendedDrained, durableDrained);
         }
+        appendedTotal.add(appendedDrained);
+        appendedSinceTick.add(appendedDrained);
+        durableTotal.add(durableDrained);
+        durableSinceTick.add(durableDrained);
     }
 
     /** Closes the current interval and calls the listeners with it. */

@@ -13,10 +13,21 @@ import java.util.Arrays;
  */
 public final class SeriesState {
     private static final VarHandle RECORD_COUNT;
+    private static final VarHandle FIRST;
+    private static final VarHandle NEWEST;
+    private static final VarHandle SAMPLES;
+    private static final VarHandle OUT_OF_ORDER;
+    private static final VarHandle DUPLICATES;
 
     static {
         try {
-            RECORD_COUNT = MethodHandles.lookup().findVarHandle(SeriesState.class, "recordCount", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            RECORD_COUNT = l.findVarHandle(SeriesState.class, "recordCount", int.class);
+            FIRST = l.findVarHandle(SeriesState.class, "firstTimestamp", long.class);
+            NEWEST = l.findVarHandle(SeriesState.class, "newestTimestamp", long.class);
+            SAMPLES = l.findVarHandle(SeriesState.class, "samples", long.class);
+            OUT_OF_ORDER = l.findVarHandle(SeriesState.class, "outOfOrder", long.class);
+            DUPLICATES = l.findVarHandle(SeriesState.class, "duplicates", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -29,13 +40,19 @@ public final class SeriesState {
     long lastValueBits;
     /** True once the SERIES record is in the shard's WAL. Writer only. */
     boolean logged;
-    volatile long firstTimestamp = Long.MAX_VALUE;
-    volatile long newestTimestamp = Long.MIN_VALUE;
-    volatile long samples;
+    // Published by the writer with release stores (no fence on x86), read with acquire loads.
+    @SuppressWarnings("unused")
+    private long firstTimestamp = Long.MAX_VALUE;
+    @SuppressWarnings("unused")
+    private long newestTimestamp = Long.MIN_VALUE;
+    @SuppressWarnings("unused")
+    private long samples;
     /** Rejected samples of this series: older than its newest, or same time with another value. */
-    volatile long outOfOrder;
+    @SuppressWarnings("unused")
+    private long outOfOrder;
     /** Exact duplicates of the newest sample. */
-    volatile long duplicates;
+    @SuppressWarnings("unused")
+    private long duplicates;
 
     /** Grown by copy; replaced before the count that covers a new slot is released. */
     private volatile long[] positions = new long[2];
@@ -52,25 +69,35 @@ public final class SeriesState {
 
     /** Timestamp of the oldest stored sample, or {@link Long#MAX_VALUE} if none. */
     public long firstTimestamp() {
-        return firstTimestamp;
+        return (long) FIRST.getAcquire(this);
     }
 
     /** Timestamp of the newest stored sample, or {@link Long#MIN_VALUE} if none. */
     public long newestTimestamp() {
-        return newestTimestamp;
+        return (long) NEWEST.getAcquire(this);
     }
 
     /** Stored samples. */
     public long samples() {
-        return samples;
+        return (long) SAMPLES.getAcquire(this);
     }
 
     public long outOfOrder() {
-        return outOfOrder;
+        return (long) OUT_OF_ORDER.getAcquire(this);
     }
 
     public long duplicates() {
-        return duplicates;
+        return (long) DUPLICATES.getAcquire(this);
+    }
+
+    /** Writer only. */
+    void reject(long old, long dup) {
+        if (old != 0) {
+            OUT_OF_ORDER.setRelease(this, (long) OUT_OF_ORDER.get(this) + old);
+        }
+        if (dup != 0) {
+            DUPLICATES.setRelease(this, (long) DUPLICATES.get(this) + dup);
+        }
     }
 
     /** Published SAMPLES records. */
@@ -93,10 +120,10 @@ public final class SeriesState {
         }
         p[n] = position;
         if (n == 0) {
-            firstTimestamp = firstTs;
+            FIRST.setRelease(this, firstTs);
         }
-        newestTimestamp = lastTs;
-        samples = samples + count;
+        NEWEST.setRelease(this, lastTs);
+        SAMPLES.setRelease(this, (long) SAMPLES.get(this) + count);
         RECORD_COUNT.setRelease(this, n + 1);
     }
 }

@@ -103,12 +103,7 @@ public final class ShardStore {
 
     /** Writer only: counts rejected samples against their series. */
     public void reject(SeriesState s, long outOfOrder, long duplicates) {
-        if (outOfOrder != 0) {
-            s.outOfOrder = s.outOfOrder + outOfOrder;
-        }
-        if (duplicates != 0) {
-            s.duplicates = s.duplicates + duplicates;
-        }
+        s.reject(outOfOrder, duplicates);
     }
 
     /** Samples stored in this shard (writer's count). */
