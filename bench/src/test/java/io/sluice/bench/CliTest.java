@@ -142,6 +142,30 @@ class CliTest {
         }
         assertEquals(200_000, total, "the interval log holds one latency value per sample");
         assertTrue(Files.readString(json).contains("\"offered_rate\": 200000"));
+
+        Path png = tmp.resolve("charts/latency.png");
+        Run plot = run("plot", "latency", "--hlog", hlog + "=200k", "--out", png.toString());
+        assertEquals(0, plot.code, plot.err);
+        assertPng(png);
+        Path tp = tmp.resolve("charts/throughput.png");
+        Run plot2 = run("plot", "throughput", "--json", json.toString(), "--baseline", "seed=1:64000,2:32000",
+            "--out", tp.toString());
+        assertEquals(0, plot2.code, plot2.err);
+        assertPng(tp);
+        assertUsageError(run("plot", "latency", "--hlog", tmp.resolve("none.hlog").toString(), "--out",
+            png.toString()), "is not a file");
+        assertUsageError(run("plot", "throughput", "--json", json.toString(), "--baseline", "seed=1-64000",
+            "--out", tp.toString()), "is not P:RATE");
+    }
+
+    private static void assertPng(Path png) throws IOException {
+        byte[] head = new byte[8];
+        try (var in = Files.newInputStream(png)) {
+            assertEquals(8, in.read(head));
+        }
+        assertEquals(0x89, head[0] & 0xFF, "PNG signature");
+        assertEquals("PNG", new String(head, 1, 3, StandardCharsets.US_ASCII));
+        assertTrue(Files.size(png) > 5_000, "a chart with axes and a series, not an empty image: " + Files.size(png));
     }
 
     @Test
