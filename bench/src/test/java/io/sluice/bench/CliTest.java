@@ -158,6 +158,32 @@ class CliTest {
             "--out", tp.toString()), "is not P:RATE");
     }
 
+    @Test
+    void peersWriteTheSameWorkloadAndReportEachAgainstRawMmap() throws IOException {
+        Path json = tmp.resolve("peers.json");
+        Path dir = tmp.resolve("peers");
+        Run r = run("peers", "--samples", "20000", "--series", "100", "--labels", "4", "--batch", "1000",
+            "--warmup", "0", "--dir", dir.toString(), "--keep", "--json", json.toString());
+        assertEquals(0, r.code, r.err);
+        for (String peer : PeersCommand.ALL) {
+            assertTrue(r.out.lines().anyMatch(l -> l.trim().startsWith(peer + " ")), "a row for " + peer + ":\n" + r.out);
+        }
+        String j = Files.readString(json);
+        // raw writes 24-byte records and nothing else; every peer wrote every sample.
+        assertTrue(j.contains("\"bytes\": 480000,"), j);
+        assertEquals(4, j.split("\"samples\": 20000,", -1).length - 2, j);
+        assertTrue(j.matches("(?s).*\"ratio_to_raw\": 1(\\.0)?\\s.*"), j);
+        // Sluice's directory replays to exactly what the peer wrote.
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir.resolve("sluice-1")).build())) {
+            assertEquals(100, db.seriesCount());
+            long[] total = {0};
+            db.forEachSeries(ref -> total[0] += db.sampleCount(ref));
+            assertEquals(20_000, total[0]);
+        }
+        assertUsageError(run("peers", "--peers", "raw,bogus"), "unknown peer 'bogus'");
+        assertUsageError(run("peers", "--samples", "10", "--series", "100"), "--samples must be at least --series");
+    }
+
     private static void assertPng(Path png) throws IOException {
         byte[] head = new byte[8];
         try (var in = Files.newInputStream(png)) {
