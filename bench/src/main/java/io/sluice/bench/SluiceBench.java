@@ -20,7 +20,7 @@ import java.util.List;
  */
 @Command(name = "sluice-bench", mixinStandardHelpOptions = true, versionProvider = SluiceBench.Version.class,
     description = "Load harness and benchmarks for the Sluice write engine.",
-    subcommands = {LoadCommand.class, VerifyCommand.class, JmhCommand.class, PeersCommand.class, PlotCommand.class,
+    subcommands = {LoadCommand.class, VerifyCommand.class, JmhCommand.class, PeersCommand.class, PlotCommand.class, PlatformCommand.class,
         CommandLine.HelpCommand.class})
 public final class SluiceBench implements Runnable {
     /** Exit code for bad flags and runtime errors. */

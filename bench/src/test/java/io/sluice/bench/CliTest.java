@@ -184,6 +184,19 @@ class CliTest {
         assertUsageError(run("peers", "--samples", "10", "--series", "100"), "--samples must be at least --series");
     }
 
+    @Test
+    void platformMeasuresHiccupsAndWakeUps() throws IOException {
+        Path json = tmp.resolve("platform.json");
+        Run r = run("platform", "--duration", "300ms", "--json", json.toString());
+        assertEquals(0, r.code, r.err);
+        String j = Files.readString(json);
+        // At 20-200 us between unparks, 300 ms hold well over a thousand wake-ups.
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"count\": (\\d+)").matcher(j);
+        assertTrue(m.find(), j);
+        assertTrue(Long.parseLong(m.group(1)) > 1000, j);
+        assertUsageError(run("platform", "--duration", "0s"), "--duration must be from 1ms to 1h");
+    }
+
     private static void assertPng(Path png) throws IOException {
         byte[] head = new byte[8];
         try (var in = Files.newInputStream(png)) {

@@ -69,6 +69,30 @@ class ShardWalTest {
     }
 
     @Test
+    void aPrefaultedSegmentIsAllZeroAfterItsHeaderAndReplaysAsEmpty() throws IOException {
+        long size = 3 * SegmentFiles.PREFAULT_CHUNK + 3 * SegmentFiles.PAGE; // a partial last chunk
+        WalSegment seg = SegmentFiles.create(FS, dir, 0, 1, 0, size, true, false);
+        seg.mapping().close();
+        byte[] file = Files.readAllBytes(dir.resolve(SegmentDescriptor.fileName(0)));
+        assertEquals(size, file.length);
+        assertTrue(file[0] == 'S' && file[1] == 'L', "the header survives the pre-fault writes");
+        for (int i = SegmentDescriptor.HEADER_LENGTH; i < file.length; i++) {
+            if (file[i] != 0) {
+                throw new AssertionError("byte " + i + " is " + file[i] + " after pre-faulting");
+            }
+        }
+        Collect c = new Collect();
+        try (ShardWal wal = open(c, size)) {
+            assertEquals(0, c.bodies.size());
+            append(wal, body(1, 10)); // and the writer appends at the start of the body area
+        }
+        Collect again = new Collect();
+        try (ShardWal wal = open(again, size)) {
+            assertEquals(1, again.bodies.size());
+        }
+    }
+
+    @Test
     void framesRoundTripWithLengthChecksumAndPadding() throws IOException {
         List<byte[]> written = new ArrayList<>();
         try (ShardWal wal = open(new Collect(), 64 * 1024)) {

@@ -1,0 +1,145 @@
+package io.sluice.bench;
+
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code platform}: what the machine itself does to a latency-sensitive thread, with no Sluice code
+ * involved, so engine latencies can be read against the floor they stand on.
+ *
+ * <ul>
+ *   <li><b>hiccups</b> (after jHiccup): one thread spins on {@link System#nanoTime()} for the whole
+ *       run; every gap between two consecutive readings longer than 1 µs is time the thread did not
+ *       run (descheduled, interrupted, a safepoint). Reported: the gap distribution and the share of
+ *       time lost in gaps of 20 µs or more.</li>
+ *   <li><b>wake-ups</b>: a thread parked in {@link LockSupport#park()} is unparked by another at
+ *       random 20-200 µs intervals, and measures from the unpark to when it runs: the price a
+ *       blocking or phased-backoff wait strategy pays per wake-up.</li>
+ * </ul>
+ */
+@Command(name = "platform", mixinStandardHelpOptions = true,
+    description = "Measure this machine's scheduling hiccups and thread wake-up latency (no Sluice code).")
+final class PlatformCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--duration", paramLabel = "D", converter = Converters.DurationConverter.class,
+        description = "length of each of the two measurements (default: 10s)")
+    Duration duration = Duration.ofSeconds(10);
+
+    @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
+    Path json;
+
+    private volatile long unparkedAt;
+    private volatile boolean stop;
+
+    @Override
+    public Integer call() throws Exception {
+        if (duration.isNegative() || duration.isZero() || duration.compareTo(Duration.ofHours(1)) > 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be from 1ms to 1h, got "
+                + duration);
+        }
+        PrintStream out = System.out;
+        out.printf("sluice platform: %s each; %s%n", duration, MachineInfo.describe());
+        long nanos = duration.toNanos();
+
+        Histogram gaps = new Histogram(3_600_000_000_000L, 3);
+        long lost20 = hiccups(nanos, gaps);
+        double lostShare = (double) lost20 / nanos;
+        out.printf("  hiccups   gaps > 1 us: %,d   >= 20 us: %,d   >= 200 us: %,d   time lost in gaps >= 20 us: %.2f%%%n",
+            gaps.getTotalCount(), gaps.getCountBetweenValues(20_000, gaps.getMaxValue()),
+            gaps.getCountBetweenValues(200_000, gaps.getMaxValue()), 100 * lostShare);
+        out.printf("            gap (us): p50 %s  p99 %s  p99.9 %s  max %s%n", Fmt.us(gaps.getValueAtPercentile(50)),
+            Fmt.us(gaps.getValueAtPercentile(99)), Fmt.us(gaps.getValueAtPercentile(99.9)), Fmt.us(gaps.getMaxValue()));
+
+        Histogram wake = new Histogram(3_600_000_000_000L, 3);
+        wakeups(nanos, wake);
+        out.printf("  wake-ups  %,d unpark-to-running (us): p50 %s  p99 %s  p99.9 %s  max %s%n", wake.getTotalCount(),
+            Fmt.us(wake.getValueAtPercentile(50)), Fmt.us(wake.getValueAtPercentile(99)),
+            Fmt.us(wake.getValueAtPercentile(99.9)), Fmt.us(wake.getMaxValue()));
+        if (json != null) {
+            new Json()
+                .put("command", "platform")
+                .put("seconds", nanos / 1e9)
+                .put("machine", MachineInfo.json())
+                .put("hiccups", new Json()
+                    .put("gaps_over_1us", gaps.getTotalCount())
+                    .put("gaps_over_20us", gaps.getCountBetweenValues(20_000, gaps.getMaxValue()))
+                    .put("gaps_over_200us", gaps.getCountBetweenValues(200_000, gaps.getMaxValue()))
+                    .put("lost_share_in_gaps_over_20us", Math.round(lostShare * 1e5) / 1e5)
+                    .put("gap_p99_us", Fmt.usValue(gaps.getValueAtPercentile(99)))
+                    .put("gap_p999_us", Fmt.usValue(gaps.getValueAtPercentile(99.9)))
+                    .put("gap_max_us", Fmt.usValue(gaps.getMaxValue())))
+                .put("wakeups", new Json()
+                    .put("count", wake.getTotalCount())
+                    .put("p50_us", Fmt.usValue(wake.getValueAtPercentile(50)))
+                    .put("p99_us", Fmt.usValue(wake.getValueAtPercentile(99)))
+                    .put("p999_us", Fmt.usValue(wake.getValueAtPercentile(99.9)))
+                    .put("max_us", Fmt.usValue(wake.getMaxValue())))
+                .writeTo(json);
+            out.println("  json      " + json);
+        }
+        return 0;
+    }
+
+    /** Spins for {@code nanos}; records gaps over 1 µs; returns the nanoseconds lost in gaps of 20 µs or more. */
+    static long hiccups(long nanos, Histogram gaps) {
+        long start = System.nanoTime();
+        long end = start + nanos;
+        long prev = start;
+        long lost = 0;
+        while (true) {
+            long now = System.nanoTime();
+            long gap = now - prev;
+            if (gap > 1_000) {
+                gaps.recordValue(gap);
+                if (gap >= 20_000) {
+                    lost += gap;
+                }
+            }
+            prev = now;
+            if (now >= end) {
+                return lost;
+            }
+        }
+    }
+
+    void wakeups(long nanos, Histogram wake) throws InterruptedException {
+        stop = false;
+        Thread sleeper = new Thread(() -> {
+            long seen = 0;
+            while (!stop) {
+                LockSupport.park();
+                long now = System.nanoTime();
+                long at = unparkedAt;
+                if (at != seen && at != 0) {
+                    wake.recordValue(Math.max(0, now - at));
+                    seen = at;
+                }
+            }
+        }, "platform-sleeper");
+        sleeper.start();
+        long end = System.nanoTime() + nanos;
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        while (System.nanoTime() < end) {
+            long until = System.nanoTime() + rnd.nextLong(20_000, 200_000);
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            unparkedAt = System.nanoTime();
+            LockSupport.unpark(sleeper);
+        }
+        stop = true;
+        LockSupport.unpark(sleeper);
+        sleeper.join();
+    }
+}
