@@ -202,23 +202,32 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         } finally {
             latency.end();
         }
-        progress.appendedSequence = sequence;
+        // Counters are published before the sequences they account for, so that whoever sees a
+        // sequence (awaitDurable returning) also sees the counters of its samples.
         switch (mode) {
             case NONE:
                 durableSamples = samples;
+                publishCounters();
+                progress.appendedSequence = sequence;
                 progress.durableSequence = sequence;
                 break;
             case BATCH:
+                publishCounters();
+                progress.appendedSequence = sequence;
                 wal.force();
                 recordDurable(batchOrigins, batchCounts, batchEvents, System.nanoTime());
                 durableSamples = samples;
+                publishCounters();
                 progress.durableSequence = sequence;
                 break;
             case INTERVAL:
                 queueUnforced();
+                publishCounters();
+                progress.appendedSequence = sequence;
                 if (!wal.hasUnforcedFrames()
                     || now - lastForceNanos >= intervalNanos || unforcedEvents == unforcedOrigins.length) {
                     forceUnforced();
+                    publishCounters();
                     progress.durableSequence = sequence;
                 }
                 break;
@@ -226,7 +235,6 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 throw new IllegalStateException(mode.toString());
         }
         batchEvents = 0;
-        publishCounters();
         durableSignal.signal();
     }
 
