@@ -1,11 +1,13 @@
 package io.sluice.engine;
 
 import io.sluice.index.SeriesRegistry;
+import io.sluice.record.MixedRecord;
 import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.store.SeriesState;
 import io.sluice.store.ShardStore;
+import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.FrameVisitor;
 import io.sluice.wal.RecordRejectedException;
 import io.sluice.wal.WalSegment;
@@ -42,6 +44,9 @@ final class ShardRecovery implements FrameVisitor {
                 break;
             case RecordType.SAMPLES:
                 onSamples(buf, body, length, segment.basePosition() + frameOffset);
+                break;
+            case RecordType.MIXED:
+                onMixed(buf, body, length, segment.basePosition() + frameOffset);
                 break;
             default:
                 throw new RecordRejectedException("unknown record type " + RecordType.name(type));
@@ -101,6 +106,36 @@ final class ShardRecovery implements FrameVisitor {
         samples += count;
     }
 
+    private void onMixed(DirectBuffer buf, int body, int length, long framePosition) throws RecordRejectedException {
+        if (length < MixedRecord.bodyLength(1)) {
+            throw new RecordRejectedException("mixed record of " + length + " bytes is too short");
+        }
+        int count = MixedRecord.count(buf, body);
+        if (count < 1 || length != MixedRecord.bodyLength(count)) {
+            throw new RecordRejectedException("mixed record of " + length + " bytes claims " + count + " entries");
+        }
+        for (int i = 0; i < count; i++) {
+            long ref = MixedRecord.ref(buf, body, i);
+            checkShard(ref);
+            SeriesState state = store.get(SeriesRef.localId(ref));
+            if (state == null || !store.isLogged(state)) {
+                throw new RecordRejectedException("mixed entry " + i + " for series " + SeriesRef.toString(ref)
+                    + " before its series record");
+            }
+            long ts = MixedRecord.timestamp(buf, body, i);
+            long last = store.lastTimestamp(state);
+            if (ts <= last) {
+                throw new RecordRejectedException("series " + SeriesRef.toString(ref) + ": timestamp " + ts
+                    + " of mixed entry " + i + " is not after " + last);
+            }
+            int entry = MixedRecord.entryOffset(body, i);
+            long entryPosition = framePosition + (entry - (body - FrameDescriptor.BODY_OFFSET));
+            store.appendEntry(state, entryPosition, ts, buf.getLong(entry + MixedRecord.ENTRY_VALUE));
+        }
+        samplesRecords++;
+        samples += count;
+    }
+
     private void checkShard(long ref) throws RecordRejectedException {
         if (SeriesRef.shard(ref) != shard || ref < 0) {
             throw new RecordRejectedException("series ref " + ref + " does not belong to shard " + shard);
@@ -115,6 +150,13 @@ final class ShardRecovery implements FrameVisitor {
             }
             int count = SamplesRecord.count(buf, body);
             return count >= 1 && length == SamplesRecord.bodyLength(count);
+        }
+        if (type == RecordType.MIXED) {
+            if (length < MixedRecord.bodyLength(1)) {
+                return false;
+            }
+            int count = MixedRecord.count(buf, body);
+            return count >= 1 && length == MixedRecord.bodyLength(count);
         }
         if (type == RecordType.SERIES) {
             if (length < SeriesRecord.LABELS_OFFSET + 4) {

@@ -9,6 +9,8 @@ public final class RecordType {
     public static final byte SERIES = 1;
     /** A run of samples of one series. */
     public static final byte SAMPLES = 2;
+    /** Samples of many series, one (ref, timestamp, value) entry each (format version 2). */
+    public static final byte MIXED = 3;
 
     private RecordType() {
     }
@@ -20,6 +22,8 @@ public final class RecordType {
                 return "SERIES";
             case SAMPLES:
                 return "SAMPLES";
+            case MIXED:
+                return "MIXED";
             case (byte) 0xFF:
                 return "END";
             default:

@@ -2,6 +2,7 @@ package io.sluice.store;
 
 import io.sluice.engine.SampleConsumer;
 import io.sluice.engine.SeriesRef;
+import io.sluice.record.MixedRecord;
 import io.sluice.record.SamplesRecord;
 import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.WalSegment;
@@ -24,6 +25,12 @@ public final class ShardStore {
     private static final VarHandle STATES = MethodHandles.arrayElementVarHandle(SeriesState[].class);
     private static final int PAGE_BITS = 12;
     private static final int PAGE_SIZE = 1 << PAGE_BITS;
+
+    /**
+     * Marks a stored position as a single MIXED entry (the position of the entry, not of a record
+     * frame). Shard-log positions are far below 2^62, so the top bit is free.
+     */
+    static final long ENTRY = Long.MIN_VALUE;
 
     private final int shard;
     private final WalSegments segments;
@@ -101,6 +108,17 @@ public final class ShardStore {
         totalSamples += count;
     }
 
+    /**
+     * Writer only: records one accepted entry of a MIXED record, at the shard-log position of the
+     * entry itself ({@code entryPosition}), so that a read decodes it without scanning the record.
+     */
+    public void appendEntry(SeriesState s, long entryPosition, long ts, long valueBits) {
+        s.lastTimestamp = ts;
+        s.lastValueBits = valueBits;
+        s.addRecord(entryPosition | ENTRY, ts, ts, 1);
+        totalSamples++;
+    }
+
     /** Writer only: counts rejected samples against their series. */
     public void reject(SeriesState s, long outOfOrder, long duplicates) {
         s.reject(outOfOrder, duplicates);
@@ -132,6 +150,24 @@ public final class ShardStore {
         int first = firstRecordReaching(s, records, mint);
         for (int r = first; r < records; r++) {
             long pos = s.position(r);
+            if (pos < 0) { // one MIXED entry
+                long at = pos & ~ENTRY;
+                WalSegment seg = segments.find(at);
+                if (seg == null) {
+                    continue; // dropped by retention while we read
+                }
+                DirectBuffer buf = seg.mapping().buffer();
+                int entry = (int) (at - seg.basePosition());
+                long ts = buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP);
+                if (ts > maxt) {
+                    return delivered;
+                }
+                if (ts >= mint) {
+                    consumer.accept(ts, buf.getDouble(entry + MixedRecord.ENTRY_VALUE));
+                    delivered++;
+                }
+                continue;
+            }
             WalSegment seg = segments.find(pos);
             if (seg == null) {
                 continue; // dropped by retention while we read
@@ -161,14 +197,19 @@ public final class ShardStore {
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             long pos = s.position(mid);
-            WalSegment seg = segments.find(pos);
+            WalSegment seg = segments.find(pos & ~ENTRY);
             if (seg == null) {
                 lo = mid + 1;
                 continue;
             }
             DirectBuffer buf = seg.mapping().buffer();
-            int body = (int) (pos - seg.basePosition()) + FrameDescriptor.BODY_OFFSET;
-            long lastTs = SamplesRecord.timestamp(buf, body, SamplesRecord.count(buf, body) - 1);
+            long lastTs;
+            if (pos < 0) {
+                lastTs = buf.getLong((int) ((pos & ~ENTRY) - seg.basePosition()) + MixedRecord.ENTRY_TIMESTAMP);
+            } else {
+                int body = (int) (pos - seg.basePosition()) + FrameDescriptor.BODY_OFFSET;
+                lastTs = SamplesRecord.timestamp(buf, body, SamplesRecord.count(buf, body) - 1);
+            }
             if (lastTs >= mint) {
                 answer = mid;
                 hi = mid - 1;

@@ -28,7 +28,10 @@ import java.util.zip.CRC32C;
  */
 public final class SegmentDescriptor {
     public static final byte[] MAGIC = "SLUICEWL".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    /** The version this build writes: 2 added the MIXED record (docs/format/wal.md, "Versioning"). */
+    public static final int VERSION = 2;
+    /** The oldest version this build reads. */
+    public static final int MIN_READ_VERSION = 1;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
@@ -97,9 +100,9 @@ public final class SegmentDescriptor {
             }
         }
         int version = buf.getInt(VERSION_OFFSET);
-        if (version != VERSION) {
+        if (version < MIN_READ_VERSION || version > VERSION) {
             return new WalCorruptionException(shard, file, VERSION_OFFSET, "unsupported format version " + version
-                + " (this build reads version " + VERSION + ")");
+                + " (this build reads versions " + MIN_READ_VERSION + " to " + VERSION + ")");
         }
         int storedCrc = buf.getInt(HEADER_CRC_OFFSET);
         int crc = headerCrc(crcView);

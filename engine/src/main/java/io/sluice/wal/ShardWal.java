@@ -117,6 +117,11 @@ public final class ShardWal implements AutoCloseable {
         return writeOffset;
     }
 
+    /** The shard-log position of the frame at {@code frameOffset} of the current segment. */
+    public long positionOf(int frameOffset) {
+        return current.basePosition() + frameOffset;
+    }
+
     /** The current segment's bytes; valid until the next {@link #reserve}. */
     public UnsafeBuffer buffer() {
         return buf;

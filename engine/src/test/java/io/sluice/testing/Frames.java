@@ -1,5 +1,6 @@
 package io.sluice.testing;
 
+import io.sluice.record.MixedRecord;
 import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
 import io.sluice.wal.FrameDescriptor;
@@ -70,7 +71,7 @@ public final class Frames {
         return frames(Files.readAllBytes(segment));
     }
 
-    /** Calls {@code sink} with (ref, timestamp) of every sample in the SAMPLES frames of a segment image. */
+    /** Calls {@code sink} with (ref, timestamp) of every sample in the SAMPLES and MIXED frames of a segment image. */
     public static void samples(byte[] segment, BiConsumer<Long, Long> sink) {
         UnsafeBuffer b = wrap(segment);
         for (Frame f : frames(segment)) {
@@ -80,6 +81,12 @@ public final class Frames {
                 long ref = SamplesRecord.ref(b, body);
                 for (int i = 0; i < count; i++) {
                     sink.accept(ref, SamplesRecord.timestamp(b, body, i));
+                }
+            } else if (f.type == RecordType.MIXED) {
+                int body = f.offset + FrameDescriptor.BODY_OFFSET;
+                int count = MixedRecord.count(b, body);
+                for (int i = 0; i < count; i++) {
+                    sink.accept(MixedRecord.ref(b, body, i), MixedRecord.timestamp(b, body, i));
                 }
             }
         }

@@ -4,6 +4,7 @@ import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.Sluice;
 import io.sluice.engine.SluiceConfig;
+import io.sluice.record.MixedRecord;
 import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
@@ -25,8 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The checked-in segment {@code golden/v1} (written by {@link #main}) pins the on-disk format of
- * docs/format/wal.md: this build must decode it exactly, and must still write the same bytes.
+ * The checked-in segments pin the on-disk format of docs/format/wal.md. {@code golden/v2} (written
+ * by {@link #main}) is what this build writes: it must decode it exactly and still write the same
+ * bytes. {@code golden/v1} was written by the version-1 build (before MIXED records): this build
+ * must still read it.
  */
 class GoldenSegmentTest {
     static final Labels A = Labels.of("__name__", "golden", "host", "a");
@@ -51,12 +54,18 @@ class GoldenSegmentTest {
             db.awaitDurable(app.commit());
             app.add(a, 4000, -1e300);
             db.awaitDurable(app.commit());
+            // Version 2: interleaved series in one commit become one MIXED record.
+            app.add(a, 5000, 5.0);
+            app.add(b, 2000, 6.0);
+            app.add(a, 6000, 7.0);
+            app.add(b, 3000, Double.NEGATIVE_INFINITY);
+            db.awaitDurable(app.commit());
         }
     }
 
     /** Regenerates the golden directory: run once per format version, then check it in. */
     public static void main(String[] args) throws Exception {
-        Path out = Paths.get(args.length > 0 ? args[0] : "engine/src/test/resources/golden/v1");
+        Path out = Paths.get(args.length > 0 ? args[0] : "engine/src/test/resources/golden/v" + SegmentDescriptor.VERSION);
         TestDirs.deleteTree(out);
         writeGolden(out);
         Files.deleteIfExists(out.resolve("LOCK"));
@@ -64,7 +73,69 @@ class GoldenSegmentTest {
     }
 
     private static Path golden() throws URISyntaxException {
-        return Paths.get(GoldenSegmentTest.class.getResource("/golden/v1/" + SEGMENT).toURI()).getParent().getParent();
+        return golden(1);
+    }
+
+    private static Path golden(int version) throws URISyntaxException {
+        return Paths.get(GoldenSegmentTest.class.getResource("/golden/v" + version + "/" + SEGMENT).toURI())
+            .getParent().getParent();
+    }
+
+    @Test
+    void theVersion2GoldenSegmentDecodesFieldByField() throws Exception {
+        byte[] image = Files.readAllBytes(golden(2).resolve(SEGMENT));
+        assertEquals(4096, image.length);
+        UnsafeBuffer b = Frames.wrap(image);
+        assertEquals("SLUICEWL", new String(image, 0, 8, StandardCharsets.US_ASCII));
+        assertEquals(2, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        List<Frames.Frame> frames = Frames.frames(image);
+        List<String> types = new ArrayList<>();
+        for (Frames.Frame f : frames) {
+            types.add(RecordType.name(f.type));
+        }
+        assertEquals(List.of("SERIES", "SAMPLES", "SERIES", "SAMPLES", "SAMPLES", "MIXED"), types);
+        // Everything before the MIXED record is byte for byte what version 1 wrote.
+        byte[] v1 = Files.readAllBytes(golden(1).resolve(SEGMENT));
+        for (int i = SegmentDescriptor.HEADER_LENGTH; i < frames.get(5).offset; i++) {
+            assertEquals(v1[i], image[i], "byte " + i);
+        }
+        Frames.Frame m = frames.get(5);
+        int body = m.offset + 8;
+        assertEquals(8 + 4 * 24, m.bodyLength);
+        assertEquals(RecordType.MIXED, image[body]);
+        assertEquals(4, MixedRecord.count(b, body));
+        long refA = 0;
+        long refB = 1L << 16;
+        assertEquals(refA, MixedRecord.ref(b, body, 0));
+        assertEquals(5000, MixedRecord.timestamp(b, body, 0));
+        assertEquals(5.0, MixedRecord.value(b, body, 0));
+        assertEquals(refB, MixedRecord.ref(b, body, 1));
+        assertEquals(2000, MixedRecord.timestamp(b, body, 1));
+        assertEquals(6.0, MixedRecord.value(b, body, 1));
+        assertEquals(refA, MixedRecord.ref(b, body, 2));
+        assertEquals(6000, MixedRecord.timestamp(b, body, 2));
+        assertEquals(refB, MixedRecord.ref(b, body, 3));
+        assertEquals(3000, MixedRecord.timestamp(b, body, 3));
+        assertEquals(Double.NEGATIVE_INFINITY, MixedRecord.value(b, body, 3));
+        for (int i = m.end(); i < image.length; i++) {
+            assertEquals(0, image[i], "unused space is zero");
+        }
+    }
+
+    @Test
+    void theEngineReplaysTheVersion2GoldenDirectory() throws Exception {
+        Path dir = tmp.resolve("golden2");
+        TestDirs.copyTree(golden(2), dir);
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            assertEquals(10, db.replayReport().samples());
+            StringBuilder sb = new StringBuilder();
+            db.read(db.find(A), Long.MIN_VALUE, Long.MAX_VALUE, (t, v) -> sb.append(t).append('=').append(v).append(' '));
+            assertEquals("1000=1.5 2000=NaN 3000=Infinity 4000=-1.0E300 5000=5.0 6000=7.0 ", sb.toString());
+            StringBuilder sbB = new StringBuilder();
+            db.read(db.find(B), 1001, 2999, (t, v) -> sbB.append(t).append('=').append(v).append(' '));
+            assertEquals("1001=42.0 2000=6.0 ", sbB.toString(), "a range read cuts inside runs and entries");
+            assertEquals(4, db.sampleCount(db.find(B)));
+        }
     }
 
     @Test
@@ -137,7 +208,7 @@ class GoldenSegmentTest {
         Path dir = tmp.resolve("fresh");
         writeGolden(dir);
         byte[] fresh = Files.readAllBytes(dir.resolve(SEGMENT));
-        byte[] golden = Files.readAllBytes(golden().resolve(SEGMENT));
+        byte[] golden = Files.readAllBytes(golden(SegmentDescriptor.VERSION).resolve(SEGMENT));
         // The creation time and the header checksum that covers it differ by design.
         blank(fresh);
         blank(golden);
