@@ -41,11 +41,20 @@ final class ShardRecovery implements FrameVisitor {
                 onSeries(buf, body, length);
                 break;
             case RecordType.SAMPLES:
-                onSamples(buf, body, length, segment.basePosition() + frameOffset);
+                onSamples(buf, body, length, segment, segment.basePosition() + frameOffset);
                 break;
             default:
                 throw new RecordRejectedException("unknown record type " + RecordType.name(type));
         }
+    }
+
+    @Override
+    public void onCheckpointFrame(byte type, DirectBuffer buf, int body, int length) throws RecordRejectedException {
+        if (type != RecordType.SERIES) {
+            throw new RecordRejectedException("a checkpoint holds only series records, found "
+                + RecordType.name(type));
+        }
+        onSeries(buf, body, length);
     }
 
     private void onSeries(DirectBuffer buf, int body, int length) throws RecordRejectedException {
@@ -70,7 +79,8 @@ final class ShardRecovery implements FrameVisitor {
         seriesRecords++;
     }
 
-    private void onSamples(DirectBuffer buf, int body, int length, long position) throws RecordRejectedException {
+    private void onSamples(DirectBuffer buf, int body, int length, WalSegment segment, long position)
+        throws RecordRejectedException {
         if (length < SamplesRecord.bodyLength(1)) {
             throw new RecordRejectedException("samples record of " + length + " bytes is too short");
         }
@@ -97,12 +107,13 @@ final class ShardRecovery implements FrameVisitor {
         }
         long lastBits = Double.doubleToRawLongBits(SamplesRecord.value(buf, body, count - 1));
         store.append(state, position, first, last, lastBits, count);
+        segment.noteTimestamp(last);
         samplesRecords++;
         samples += count;
     }
 
     private void checkShard(long ref) throws RecordRejectedException {
-        if (SeriesRef.shard(ref) != shard || ref < 0) {
+        if (SeriesRef.shard(ref) != shard || ref < 0 || SeriesRef.localId(ref) < 0) {
             throw new RecordRejectedException("series ref " + ref + " does not belong to shard " + shard);
         }
     }
