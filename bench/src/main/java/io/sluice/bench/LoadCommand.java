@@ -104,6 +104,15 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no per-second progress lines")
     boolean quiet;
 
+    @Option(names = "--retention", paramLabel = "D", converter = Converters.DurationConverter.class,
+        description = "delete WAL segments whose samples are all older than D in sample time, e.g. 20s (default: keep"
+            + " everything)")
+    Duration retention = Duration.ZERO;
+
+    @Option(names = "--wal-bytes-log", paramLabel = "FILE",
+        description = "write a CSV line per second: seconds, WAL bytes on disk, samples")
+    Path walBytesLog;
+
     private CommandLine.ParameterException bad(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
     }
@@ -133,6 +142,9 @@ final class LoadCommand implements Callable<Integer> {
         if (duration != null && (duration.isZero() || duration.isNegative())) {
             throw bad("--duration must be positive");
         }
+        if (retention.isNegative()) {
+            throw bad("--retention must not be negative");
+        }
         if (rate < 0) {
             throw bad("--rate must be 0 (unbounded) or positive, got " + rate);
         }
@@ -142,7 +154,8 @@ final class LoadCommand implements Callable<Integer> {
         }
         try {
             SluiceConfig.Builder b = SluiceConfig.builder().dir(dataDir).durability(durability)
-                .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize);
+                .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize)
+                .retention(retention);
             if (shards != 0) {
                 b.shards(shards);
             }
@@ -196,6 +209,9 @@ final class LoadCommand implements Callable<Integer> {
         long durableSamples;
         double warmupSeconds;
         long walBytes;
+        long walDiskBytes;
+        long maxWalDiskBytes;
+        double retentionSeconds;
         Histogram append;
         Histogram durable;
         long offeredRate;
@@ -221,6 +237,9 @@ final class LoadCommand implements Callable<Integer> {
                 .put("wal_bytes", walBytes)
                 .put("offered_rate", offeredRate)
                 .put("warmup_seconds", warmupSeconds)
+                .put("retention_seconds", retentionSeconds)
+                .put("wal_disk_bytes", walDiskBytes)
+                .put("max_wal_disk_bytes", maxWalDiskBytes)
                 .put("machine", MachineInfo.json());
         }
 
@@ -291,7 +310,16 @@ final class LoadCommand implements Callable<Integer> {
             }
             db.metrics(); // discard latencies recorded before the start
             long start = System.nanoTime();
-            Progress progress = new Progress(db, out, start, logWriter, quiet);
+            PrintStream walLog = null;
+            if (walBytesLog != null) {
+                Path parent = walBytesLog.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                walLog = new PrintStream(Files.newOutputStream(walBytesLog), true, "UTF-8");
+                walLog.println("seconds,wal_disk_bytes,samples");
+            }
+            Progress progress = new Progress(db, out, start, logWriter, quiet, walLog);
             db.addIntervalListener(progress);
             for (Producer p : ps) {
                 p.start(start, start + durationNanos);
@@ -347,6 +375,12 @@ final class LoadCommand implements Callable<Integer> {
             r.durableSamples = m.durableSamples();
             r.walBytes = m.bytes();
             r.offeredRate = rate;
+            r.retentionSeconds = retention.toMillis() / 1000.0;
+            r.walDiskBytes = WalDisk.bytes(db.dir());
+            r.maxWalDiskBytes = Math.max(progress.maxWalDiskBytes, r.walDiskBytes);
+            if (walLog != null) {
+                walLog.close();
+            }
             if (logWriter != null) {
                 hlogStream.close();
             }
@@ -380,6 +414,8 @@ final class LoadCommand implements Callable<Integer> {
         out.printf("  %-22s %s%n", "durable samples", Fmt.n(r.durableSamples));
         out.printf("  %-22s %s (%s, %.1f B/sample)%n", "WAL bytes", Fmt.n(r.walBytes), Fmt.bytes(r.walBytes),
             r.samples == 0 ? 0.0 : (double) r.walBytes / r.samples);
+        out.printf("  %-22s %s at the end, %s at most%s%n", "WAL on disk", Fmt.bytes(r.walDiskBytes),
+            Fmt.bytes(r.maxWalDiskBytes), r.retentionSeconds > 0 ? " (retention " + r.retentionSeconds + " s)" : "");
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(
             r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
             Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
@@ -528,10 +564,15 @@ final class LoadCommand implements Callable<Integer> {
         private final long start;
         private final HistogramLogWriter log;
         private final boolean quiet;
+        private final PrintStream walLog;
+        private final Path dir;
         private long lastSamples;
         private long lastNanos;
+        volatile long maxWalDiskBytes;
 
-        Progress(Sluice db, PrintStream out, long start, HistogramLogWriter log, boolean quiet) {
+        Progress(Sluice db, PrintStream out, long start, HistogramLogWriter log, boolean quiet, PrintStream walLog) {
+            this.walLog = walLog;
+            this.dir = db.dir();
             this.out = out;
             this.start = start;
             this.log = log;
@@ -551,11 +592,16 @@ final class LoadCommand implements Callable<Integer> {
             if (log != null) {
                 log.outputIntervalHistogram(append);
             }
+            long wal = WalDisk.bytes(dir);
+            maxWalDiskBytes = Math.max(maxWalDiskBytes, wal);
+            if (walLog != null) {
+                walLog.printf(java.util.Locale.ROOT, "%.1f,%d,%d%n", (now - start) / 1e9, wal, samples);
+            }
             if (!quiet) {
-                out.printf("[%5.1fs] %13s samples/s  p50 %s  p99 %s  p99.9 %s  max %s us  durable=%s%n",
+                out.printf("[%5.1fs] %13s samples/s  p50 %s  p99 %s  p99.9 %s  max %s us  durable=%s  wal=%s%n",
                     (now - start) / 1e9, Fmt.n(Math.round(rate)), Fmt.us(append.getValueAtPercentile(50)),
                     Fmt.us(append.getValueAtPercentile(99)), Fmt.us(append.getValueAtPercentile(99.9)),
-                    Fmt.us(append.getMaxValue()), Fmt.n(interval.durableSamples()));
+                    Fmt.us(append.getMaxValue()), Fmt.n(interval.durableSamples()), Fmt.bytes(wal));
             }
         }
     }

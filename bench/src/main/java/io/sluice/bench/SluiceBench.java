@@ -20,7 +20,8 @@ import java.util.List;
  */
 @Command(name = "sluice-bench", mixinStandardHelpOptions = true, versionProvider = SluiceBench.Version.class,
     description = "Load harness and benchmarks for the Sluice write engine.",
-    subcommands = {LoadCommand.class, VerifyCommand.class, JmhCommand.class, PeersCommand.class, PlotCommand.class, PlatformCommand.class,
+    subcommands = {LoadCommand.class, VerifyCommand.class, CrashCommand.class, JmhCommand.class, PeersCommand.class,
+        PlotCommand.class, PlatformCommand.class,
         CommandLine.HelpCommand.class})
 public final class SluiceBench implements Runnable {
     /** Exit code for bad flags and runtime errors. */
@@ -35,7 +36,7 @@ public final class SluiceBench implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use load, verify or jmh");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use load, verify, crash or jmh");
     }
 
     public static void main(String[] args) {

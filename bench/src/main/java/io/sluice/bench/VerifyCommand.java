@@ -118,6 +118,10 @@ final class VerifyCommand implements Callable<Integer> {
         out.printf("  %-18s %s%n", "check seconds", String.format("%.3f", checkSeconds));
         out.printf("  %-18s %s (%s)%n", "WAL bytes", Fmt.n(report.walBytes()), Fmt.bytes(report.walBytes()));
         out.printf("  %-18s %s%n", "truncated bytes", Fmt.n(report.truncatedBytes()));
+        if (report.repaired()) {
+            out.printf("  %-18s %s%n", "dropped records", Fmt.n(report.droppedRecords()));
+            out.printf("  %-18s %s%n", "dropped bytes", Fmt.n(report.droppedBytes()));
+        }
         for (ReplayReport.Shard s : report.shards()) {
             if (s.repaired()) {
                 out.printf("  repaired shard %d: %s%n", s.shard(), s.repair());

@@ -250,8 +250,29 @@ class CliTest {
         Run repaired = run("verify", "--dir", dir.toString(), "--repair");
         assertEquals(0, repaired.code, repaired.out + repaired.err);
         assertTrue(repaired.out.contains("repaired shard 0"), repaired.out);
+        assertTrue(repaired.out.contains("dropped records") && repaired.out.contains("dropped bytes"), repaired.out);
         Run after = run("verify", "--dir", dir.toString());
         assertEquals(0, after.code, after.out + after.err);
+    }
+
+    @Test
+    void loadWithRetentionKeepsTheWalBoundedAndVerifyReplaysTheRest() throws IOException {
+        Path dir = tmp.resolve("data");
+        Path csv = tmp.resolve("wal.csv");
+        Path json = tmp.resolve("load.json");
+        // 10 series x 100 samples per commit: 300 rounds, 30 s of sample time; keep the last 5 s.
+        Run load = run("load", "--samples", "300000", "--series", "10", "--segment-size", "65536", "--retention", "5s",
+            "--wal-bytes-log", csv.toString(), "--json", json.toString(), "--dir", dir.toString(), "--keep", "--quiet");
+        assertEquals(0, load.code, load.err + load.out);
+        assertTrue(load.out.contains("WAL on disk") && load.out.contains("(retention 5.0 s)"), load.out);
+        assertTrue(Files.readString(csv).startsWith("seconds,wal_disk_bytes,samples"), Files.readString(csv));
+        String j = Files.readString(json);
+        assertTrue(j.contains("\"retention_seconds\": 5") && j.contains("\"wal_disk_bytes\""), j);
+        Run verify = run("verify", "--dir", dir.toString());
+        assertEquals(0, verify.code, verify.out + verify.err);
+        assertTrue(verify.out.contains("OK: every sample matches"), verify.out);
+        assertFalse(verify.out.contains("samples            300,000"), "old samples were deleted: " + verify.out);
+        assertUsageError(run("load", "--retention", "-5s"), "--retention");
     }
 
     @Test

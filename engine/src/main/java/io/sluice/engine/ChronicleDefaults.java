@@ -17,6 +17,9 @@ public final class ChronicleDefaults {
         setIfAbsent("chronicle.announcer.disable", "true");
         setIfAbsent("disable.perf.info", "true");
         setIfAbsent("slf4j.internal.verbosity", "ERROR");
+        // Unmap on the releasing thread, not later on Chronicle's background releaser: close() and
+        // retention must leave no mapping (and no deleted file's disk space) behind when they return.
+        setIfAbsent("background.releaser", "false");
     }
 
     private static void setIfAbsent(String key, String value) {

@@ -43,14 +43,23 @@ final class ShardRecovery implements FrameVisitor {
                 onSeries(buf, body, length);
                 break;
             case RecordType.SAMPLES:
-                onSamples(buf, body, length, segment.basePosition() + frameOffset);
+                onSamples(buf, body, length, segment, segment.basePosition() + frameOffset);
                 break;
             case RecordType.MIXED:
-                onMixed(buf, body, length, segment.basePosition() + frameOffset);
+                onMixed(buf, body, length, segment.basePosition() + frameOffset, segment);
                 break;
             default:
                 throw new RecordRejectedException("unknown record type " + RecordType.name(type));
         }
+    }
+
+    @Override
+    public void onCheckpointFrame(byte type, DirectBuffer buf, int body, int length) throws RecordRejectedException {
+        if (type != RecordType.SERIES) {
+            throw new RecordRejectedException("a checkpoint holds only series records, found "
+                + RecordType.name(type));
+        }
+        onSeries(buf, body, length);
     }
 
     private void onSeries(DirectBuffer buf, int body, int length) throws RecordRejectedException {
@@ -75,7 +84,8 @@ final class ShardRecovery implements FrameVisitor {
         seriesRecords++;
     }
 
-    private void onSamples(DirectBuffer buf, int body, int length, long position) throws RecordRejectedException {
+    private void onSamples(DirectBuffer buf, int body, int length, WalSegment segment, long position)
+        throws RecordRejectedException {
         if (length < SamplesRecord.bodyLength(1)) {
             throw new RecordRejectedException("samples record of " + length + " bytes is too short");
         }
@@ -102,11 +112,13 @@ final class ShardRecovery implements FrameVisitor {
         }
         long lastBits = Double.doubleToRawLongBits(SamplesRecord.value(buf, body, count - 1));
         store.append(state, position, first, last, lastBits, count);
+        segment.noteTimestamp(last);
         samplesRecords++;
         samples += count;
     }
 
-    private void onMixed(DirectBuffer buf, int body, int length, long framePosition) throws RecordRejectedException {
+    private void onMixed(DirectBuffer buf, int body, int length, long framePosition, WalSegment segment)
+        throws RecordRejectedException {
         if (length < MixedRecord.bodyLength(1)) {
             throw new RecordRejectedException("mixed record of " + length + " bytes is too short");
         }
@@ -131,13 +143,14 @@ final class ShardRecovery implements FrameVisitor {
             int entry = MixedRecord.entryOffset(body, i);
             long entryPosition = framePosition + (entry - (body - FrameDescriptor.BODY_OFFSET));
             store.appendEntry(state, entryPosition, ts, buf.getLong(entry + MixedRecord.ENTRY_VALUE));
+            segment.noteTimestamp(ts);
         }
         samplesRecords++;
         samples += count;
     }
 
     private void checkShard(long ref) throws RecordRejectedException {
-        if (SeriesRef.shard(ref) != shard || ref < 0) {
+        if (SeriesRef.shard(ref) != shard || ref < 0 || SeriesRef.localId(ref) < 0) {
             throw new RecordRejectedException("series ref " + ref + " does not belong to shard " + shard);
         }
     }

@@ -80,14 +80,15 @@ public final class Sluice implements AutoCloseable {
     private final FileLock lock;
     private final SegmentPreparer preparer;
     private final Thread metricsThread;
-    private final ReentrantReadWriteLock readers = new ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock readers;
     private volatile boolean closed;
 
     private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardStore[] stores,
                    ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
                    EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock,
-                   SegmentPreparer preparer) {
+                   SegmentPreparer preparer, ReentrantReadWriteLock readers) {
         this.preparer = preparer;
+        this.readers = readers;
         this.config = config;
         this.dir = dir;
         this.shards = shards;
@@ -186,6 +187,12 @@ public final class Sluice implements AutoCloseable {
             wals.add(ShardWal.resume(fs, shardDir(dir, s), s, shards, segmentSize, forceOnRoll, outcomes[s], preparer));
         }
 
+        // Readers hold the read side while they are inside mapped segments; close and retention's unmapping
+        // take the write side.
+        ReentrantReadWriteLock readers = new ReentrantReadWriteLock();
+        for (ShardWal w : wals) {
+            w.unmapGate(readers.writeLock());
+        }
         EngineState state = new EngineState();
         DurableSignal signal = new DurableSignal();
         ShardCounters[] counters = new ShardCounters[shards];
@@ -197,13 +204,14 @@ public final class Sluice implements AutoCloseable {
             progress[s] = new ShardProgress();
             latencies[s] = new LatencyRecorders();
             handlers[s] = new ShardHandler(s, wals.get(s), stores[s], registry, config.durability(), config.ringSize(),
-                latencies[s], counters[s], progress[s], signal, state);
+                latencies[s], counters[s], progress[s], signal, state, config.retention().toMillis(),
+                config.retentionCheckInterval().toNanos());
         }
         IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(),
             config.durability(), handlers, progress, registry, state, signal);
         MetricsCollector collector = new MetricsCollector(latencies, counters);
         Sluice db = new Sluice(config, dir, shards, registry, stores, counters, progress, collector, ring, state, report,
-            lockChannel, lock, preparer);
+            lockChannel, lock, preparer, readers);
         ring.start();
         db.metricsThread.start();
         LOG.log(System.Logger.Level.DEBUG, "opened {0}: {1} shard(s), replayed {2} samples in {3}s", dir, shards,

@@ -36,8 +36,12 @@ public final class SluiceConfig {
     private final WalFileSystem fileSystem;
     private final LabelsHasher hasher;
     private final boolean prefaultSegments;
+    private final Duration retention;
+    private final Duration retentionCheckInterval;
 
     private SluiceConfig(Builder b) {
+        this.retention = b.retention;
+        this.retentionCheckInterval = b.retentionCheckInterval;
         this.prefaultSegments = b.prefaultSegments;
         this.dir = b.dir;
         this.shards = b.shards;
@@ -117,6 +121,16 @@ public final class SluiceConfig {
         return prefaultSegments;
     }
 
+    /** How long samples are kept, in sample time; {@link Duration#ZERO} keeps everything. See {@link Builder#retention}. */
+    public Duration retention() {
+        return retention;
+    }
+
+    /** Least wall time between two retention deletions in a shard. */
+    public Duration retentionCheckInterval() {
+        return retentionCheckInterval;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private Path dir;
@@ -131,8 +145,42 @@ public final class SluiceConfig {
         private WalFileSystem fileSystem = MappedWalFileSystem.INSTANCE;
         private LabelsHasher hasher = LabelsHasher.DEFAULT;
         private boolean prefaultSegments = true;
+        private Duration retention = Duration.ZERO;
+        private Duration retentionCheckInterval = Duration.ofSeconds(1);
 
         private Builder() {
+        }
+
+        /**
+         * Deletes whole WAL segments, and drops their samples from the store, once every sample in them
+         * is older than {@code retention}. Age is measured in sample time, not wall time: per shard,
+         * back from the newest sample timestamp written to that shard, with timestamps read as
+         * milliseconds (so a store fed old or future timestamps ages by its data, not by the clock).
+         * The segment being written is never deleted. Before deleting, the shard writes a checkpoint
+         * of its series (docs/format/wal.md), at most once per {@link #retentionCheckInterval}. {@link Duration#ZERO} (the
+         * default) keeps everything.
+         */
+        public Builder retention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            if (retention.isNegative() || (!retention.isZero() && retention.toMillis() < 1)) {
+                throw new IllegalArgumentException("retention must be zero (keep everything) or at least 1ms, got "
+                    + retention);
+            }
+            this.retention = retention;
+            return this;
+        }
+
+        /**
+         * Least wall time between two retention deletions in one shard (default 1s): each deletion
+         * writes a checkpoint of every series of the shard, so it should not run on every roll-over.
+         */
+        public Builder retentionCheckInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("retention check interval must not be negative, got " + interval);
+            }
+            this.retentionCheckInterval = interval;
+            return this;
         }
 
         /**

@@ -28,6 +28,10 @@ public final class EngineState {
 
     private void throwNotWritable() {
         Throwable f = failure.get();
+        while (f == null && status == FAILED) {
+            Thread.onSpinWait(); // fail() publishes the status first; the cause follows within nanoseconds
+            f = failure.get();
+        }
         if (f != null) {
             throw new SluiceFailedException("Sluice failed and accepts no more writes: " + f, f);
         }
@@ -50,14 +54,18 @@ public final class EngineState {
         }
     }
 
-    /** Records the first failure; later ones are attached to it as suppressed. */
+    /**
+     * Records the first failure; later ones are attached to it as suppressed. The status is written
+     * before the cause, so a thread that has seen the cause (say in {@code awaitDurable}) is sure to
+     * be refused by {@link #checkWritable()} too.
+     */
     public void fail(Throwable cause) {
+        status = FAILED;
         if (failure.compareAndSet(null, cause)) {
             LOG.log(System.Logger.Level.ERROR, "Sluice failed; it accepts no more writes", cause);
         } else if (failure.get() != cause) {
             failure.get().addSuppressed(cause);
         }
-        status = FAILED;
     }
 
     /** Marks the engine closing: new writes are refused. */

@@ -62,10 +62,19 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     private long lastForceNanos = System.nanoTime();
     private boolean failed;
     private Thread writer;
+    /** Retention period in timestamp units (milliseconds by convention); 0 keeps everything. */
+    private final long retention;
+    /** Newest sample timestamp written to this shard: the clock retention measures age against. */
+    private long newestTimestamp;
+    private long lastRetireNanos;
+    /** Retention deletes segments at most this often: each deletion writes a checkpoint of every series. */
+    private final long retireIntervalNanos;
+    private long retiredSegments;
 
     public ShardHandler(int shard, ShardWal wal, ShardStore store, SeriesRegistry registry, Durability durability,
                         int ringSize, LatencyRecorders latency, ShardCounters counters, ShardProgress progress,
-                        DurableSignal durableSignal, EngineState engine) {
+                        DurableSignal durableSignal, EngineState engine, long retention,
+                        long retireIntervalNanos) {
         this.shard = shard;
         this.wal = wal;
         this.store = store;
@@ -82,6 +91,14 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         int pending = mode == Durability.Mode.INTERVAL ? MAX_PENDING_DURABLE : 0;
         this.unforcedOrigins = new long[pending];
         this.unforcedCounts = new int[pending];
+        this.retention = retention;
+        long newest = Long.MIN_VALUE;
+        for (io.sluice.wal.WalSegment seg : wal.segments().snapshot()) {
+            newest = Math.max(newest, seg.maxTimestamp());
+        }
+        this.newestTimestamp = newest;
+        this.retireIntervalNanos = retireIntervalNanos;
+        this.lastRetireNanos = System.nanoTime() - retireIntervalNanos;
     }
 
     @Override
@@ -162,6 +179,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         long[] ts = event.timestamps;
         double[] vs = event.values;
         int accepted = 0;
+        long newest = Long.MIN_VALUE;
         for (int k = 0; k < n; k++) {
             SeriesState state = store.get(ids[k]);
             long t = ts[k];
@@ -176,6 +194,9 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 // written above, before this release store, and a failed frame fails the engine.
                 store.appendEntry(state, framePosition + (entry - frame), t, bits);
                 accepted++;
+                if (t > newest) {
+                    newest = t;
+                }
             } else if (t == last && bits == store.lastValueBits(state)) {
                 store.reject(state, 0, 1);
                 duplicates++;
@@ -188,6 +209,10 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             MixedRecord.writeHeader(buf, body, accepted);
             int bodyLength = MixedRecord.bodyLength(accepted);
             wal.commit(frame, bodyLength);
+            wal.noteTimestamp(newest);
+            if (newest > newestTimestamp) {
+                newestTimestamp = newest;
+            }
             records++;
             bytes += FrameDescriptor.framedLength(bodyLength);
             samples += accepted;
@@ -240,6 +265,10 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             SamplesRecord.writeHeader(buf, body, state.ref(), accepted);
             int bodyLength = SamplesRecord.bodyLength(accepted);
             long position = wal.commit(frame, bodyLength);
+            wal.noteTimestamp(last);
+            if (last > newestTimestamp) {
+                newestTimestamp = last;
+            }
             store.append(state, position, first, last, lastBits, accepted);
             records++;
             bytes += FrameDescriptor.framedLength(bodyLength);
@@ -311,6 +340,79 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
         batchEvents = 0;
         durableSignal.signal();
+        if (retention > 0) {
+            applyRetention(now);
+        }
+    }
+
+    /**
+     * Deletes the oldest sealed segments whose samples are all older than the retention period,
+     * measured back from the newest sample timestamp written to this shard. Costs one comparison per
+     * batch unless a segment is due; then a checkpoint of every series of the shard is written first.
+     */
+    private void applyRetention(long now) throws IOException {
+        if (wal.hasRetired()) {
+            wal.releaseRetired();
+        }
+        long cutoff = newestTimestamp - retention;
+        if (newestTimestamp == Long.MIN_VALUE || cutoff > newestTimestamp || cutoff <= wal.oldestSealedMaxTimestamp()
+            || now - lastRetireNanos < retireIntervalNanos) {
+            return;
+        }
+        lastRetireNanos = now;
+        int n = wal.retirable(cutoff);
+        if (n == 0) {
+            return;
+        }
+        long base = wal.writeCheckpoint(n, new LoggedSeries());
+        store.dropBefore(base);
+        wal.deleteOldest(n);
+        retiredSegments += n;
+    }
+
+    /** The SERIES record bodies of every series of this shard that has one in the WAL, for a checkpoint. */
+    private final class LoggedSeries implements io.sluice.wal.Checkpoints.SeriesBodies {
+        private final int[] ids;
+        private final Labels[] labels;
+        private final int count;
+
+        LoggedSeries() {
+            int limit = registry.idLimit(shard);
+            int[] found = new int[limit];
+            Labels[] ls = new Labels[limit];
+            int n = 0;
+            for (int id = 0; id < limit; id++) {
+                SeriesState s = store.get(id);
+                if (s != null && store.isLogged(s)) {
+                    found[n] = id;
+                    ls[n] = registry.labels(shard, id);
+                    n++;
+                }
+            }
+            this.ids = found;
+            this.labels = ls;
+            this.count = n;
+        }
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public int bodyLength(int i) {
+            return SeriesRecord.bodyLength(labels[i]);
+        }
+
+        @Override
+        public void write(int i, org.agrona.MutableDirectBuffer buffer, int offset) {
+            SeriesRecord.write(buffer, offset, io.sluice.engine.SeriesRef.of(shard, ids[i]), labels[i]);
+        }
+    }
+
+    /** Segments retention has deleted in this session. */
+    public long retiredSegments() {
+        return retiredSegments;
     }
 
     private void recordDurable(long[] origins, int[] counts, int n, long now) {

@@ -18,6 +18,7 @@ public final class SeriesState {
     private static final VarHandle SAMPLES;
     private static final VarHandle OUT_OF_ORDER;
     private static final VarHandle DUPLICATES;
+    private static final VarHandle FIRST_RECORD;
 
     static {
         try {
@@ -28,6 +29,7 @@ public final class SeriesState {
             SAMPLES = l.findVarHandle(SeriesState.class, "samples", long.class);
             OUT_OF_ORDER = l.findVarHandle(SeriesState.class, "outOfOrder", long.class);
             DUPLICATES = l.findVarHandle(SeriesState.class, "duplicates", long.class);
+            FIRST_RECORD = l.findVarHandle(SeriesState.class, "firstRecord", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -58,6 +60,9 @@ public final class SeriesState {
     private volatile long[] positions = new long[2];
     @SuppressWarnings("unused") // accessed through RECORD_COUNT
     private int recordCount;
+    /** Records below this index were dropped by retention; their positions are no longer read. */
+    @SuppressWarnings("unused") // accessed through FIRST_RECORD
+    private int firstRecord;
 
     SeriesState(long ref) {
         this.ref = ref;
@@ -103,6 +108,21 @@ public final class SeriesState {
     /** Published SAMPLES records. */
     public int recordCount() {
         return (int) RECORD_COUNT.getAcquire(this);
+    }
+
+    /** Index of the oldest record retention kept; records below it are dropped. */
+    public int firstRecord() {
+        return (int) FIRST_RECORD.getAcquire(this);
+    }
+
+    /**
+     * Retention: drops records below {@code first}, which held {@code samples} samples; the oldest
+     * kept sample is now at {@code firstTs} ({@link Long#MAX_VALUE} if none). Writer only.
+     */
+    void dropRecords(int first, long samples, long firstTs) {
+        FIRST.setRelease(this, firstTs);
+        SAMPLES.setRelease(this, (long) SAMPLES.get(this) - samples);
+        FIRST_RECORD.setRelease(this, first);
     }
 
     /** Position of record {@code i < recordCount()}. */

@@ -124,6 +124,62 @@ public final class ShardStore {
         s.reject(outOfOrder, duplicates);
     }
 
+    /**
+     * Retention: drops every SAMPLES record before shard-log position {@code position} from every
+     * series, adjusting sample counts and oldest timestamps. The segments below {@code position}
+     * must still be mapped (their record headers are read). Writer only; O(series + dropped records).
+     */
+    public void dropBefore(long position) {
+        SeriesState[][] p = pages;
+        for (SeriesState[] page : p) {
+            if (page == null) {
+                continue;
+            }
+            for (SeriesState s : page) {
+                if (s != null) {
+                    dropBefore(s, position);
+                }
+            }
+        }
+    }
+
+    private void dropBefore(SeriesState s, long position) {
+        int records = s.recordCount();
+        int first = s.firstRecord();
+        int r = first;
+        long dropped = 0;
+        while (r < records && (s.position(r) & ~ENTRY) < position) {
+            long pos = s.position(r);
+            if (pos < 0) {
+                dropped++; // one MIXED entry
+            } else {
+                WalSegment seg = segments.find(pos);
+                if (seg != null) {
+                    dropped += SamplesRecord.count(seg.mapping().buffer(), (int) (pos - seg.basePosition())
+                        + FrameDescriptor.BODY_OFFSET);
+                }
+            }
+            r++;
+        }
+        if (r == first) {
+            return;
+        }
+        long firstTs = Long.MAX_VALUE;
+        if (r < records) {
+            long pos = s.position(r);
+            WalSegment seg = segments.find(pos & ~ENTRY);
+            if (seg != null) {
+                firstTs = pos < 0
+                    ? seg.mapping().buffer().getLong((int) ((pos & ~ENTRY) - seg.basePosition())
+                        + MixedRecord.ENTRY_TIMESTAMP)
+                    : SamplesRecord.timestamp(seg.mapping().buffer(), (int) (pos - seg.basePosition())
+                        + FrameDescriptor.BODY_OFFSET, 0);
+            }
+        }
+        s.dropRecords(r, dropped, firstTs);
+        totalSamples -= dropped;
+    }
+
     /** Samples stored in this shard (writer's count). */
     public long totalSamples() {
         return totalSamples;
@@ -189,9 +245,9 @@ public final class ShardStore {
         return delivered;
     }
 
-    /** Binary search for the first record whose last sample is >= mint. */
+    /** Binary search for the first record (not dropped by retention) whose last sample is >= mint. */
     private int firstRecordReaching(SeriesState s, int records, long mint) {
-        int lo = 0;
+        int lo = s.firstRecord();
         int hi = records - 1;
         int answer = records;
         while (lo <= hi) {

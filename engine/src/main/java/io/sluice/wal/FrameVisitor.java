@@ -22,6 +22,15 @@ public interface FrameVisitor {
         throws RecordRejectedException;
 
     /**
+     * Receives each frame of a checkpoint (see {@link Checkpoints}), before the segments. Only
+     * records that describe series belong there; anything else must be rejected.
+     */
+    default void onCheckpointFrame(byte type, DirectBuffer buffer, int body, int length)
+        throws RecordRejectedException {
+        throw new RecordRejectedException("unexpected checkpoint: this log's reader takes none");
+    }
+
+    /**
      * A cheap shape check used when replay searches past a bad frame for a valid one (to tell a torn
      * tail from corruption, and to count what repair drops). It runs before the checksum, so it
      * should reject what is obviously not a frame of a known type. Must not change state.

@@ -209,6 +209,11 @@ public final class MappedWalFileSystem implements WalFileSystem {
             }
             closed = true;
             store.release(ReferenceOwner.INIT);
+            // A single MappedFile keeps its own reference to the store, and releasing the file does not
+            // drop it: without this the mapping (and a deleted file's disk space) outlives close.
+            if (store.refCount() > 0) {
+                store.release(mappedFile);
+            }
             mappedFile.releaseLast();
             try {
                 raf.close();

@@ -13,6 +13,8 @@ public final class ReplayOutcome {
     private final long frameBytes;
     private final long truncatedBytes;
     private final RepairAction repair;
+    private long startPosition;
+    private java.nio.file.Path checkpoint;
 
     ReplayOutcome(WalSegments segments, int resumeOffset, long frames, long frameBytes, long truncatedBytes,
                   RepairAction repair) {
@@ -47,6 +49,25 @@ public final class ReplayOutcome {
     /** Bytes of a torn tail cut from the last segment (a partial write, not corruption). */
     public long truncatedBytes() {
         return truncatedBytes;
+    }
+
+    /**
+     * Where a shard log with no segments left starts: the checkpoint's position, the first (deleted)
+     * segment's, or 0.
+     */
+    public long startPosition() {
+        return startPosition;
+    }
+
+    /** The checkpoint replay read first, or null. */
+    public java.nio.file.Path checkpoint() {
+        return checkpoint;
+    }
+
+    ReplayOutcome start(long position, java.nio.file.Path checkpointFile) {
+        this.startPosition = position;
+        this.checkpoint = checkpointFile;
+        return this;
     }
 
     /** What repair cut, or null if it cut nothing. */

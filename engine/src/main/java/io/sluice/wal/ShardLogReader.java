@@ -47,6 +47,8 @@ public final class ShardLogReader {
     private final CRC32C crc = new CRC32C();
 
     private final WalSegments kept;
+    private Path checkpoint;
+    private long startPosition;
 
     private ShardLogReader(WalFileSystem fs, Path dir, int shard, int shardCount, FrameVisitor visitor, boolean repair,
                            WalSegments kept) {
@@ -79,9 +81,20 @@ public final class ShardLogReader {
         fs.createDirectories(dir);
         List<Path> files = new ArrayList<>();
         TreeMap<Long, Path> byBase = new TreeMap<>();
+        TreeMap<Long, Path> checkpoints = new TreeMap<>();
         for (Path f : fs.list(dir)) {
             String name = f.getFileName().toString();
-            if (name.endsWith(SegmentDescriptor.TMP_SUFFIX)) {
+            if (name.endsWith(Checkpoints.TMP_SUFFIX)) {
+                LOG.log(System.Logger.Level.INFO, "shard {0}: deleting unfinished checkpoint {1}", shard, f);
+                fs.delete(f);
+            } else if (name.endsWith(Checkpoints.SUFFIX)) {
+                long base = Checkpoints.parseFileName(name);
+                if (base < 0) {
+                    throw new WalCorruptionException(shard, f, 0, "unexpected file name: a checkpoint is named by"
+                        + " its base position, 20 digits and .ckpt");
+                }
+                checkpoints.put(base, f);
+            } else if (name.endsWith(SegmentDescriptor.TMP_SUFFIX)) {
                 LOG.log(System.Logger.Level.INFO, "shard {0}: deleting unfinished segment {1}", shard, f);
                 fs.delete(f);
             } else if (name.endsWith(SegmentDescriptor.SUFFIX)) {
@@ -93,15 +106,40 @@ public final class ShardLogReader {
                 byBase.put(base, f);
             }
         }
+        long checkpointBase = -1;
+        if (!checkpoints.isEmpty()) {
+            // Retention writes the checkpoint first, then deletes segments and the previous checkpoint:
+            // a crash in between leaves files the newest checkpoint makes redundant.
+            checkpointBase = checkpoints.lastKey();
+            checkpoint = checkpoints.get(checkpointBase);
+            for (Path old : checkpoints.headMap(checkpointBase).values()) {
+                LOG.log(System.Logger.Level.INFO, "shard {0}: deleting superseded checkpoint {1}", shard, old);
+                fs.delete(old);
+            }
+            for (Path old : new ArrayList<>(byBase.headMap(checkpointBase).values())) {
+                LOG.log(System.Logger.Level.INFO, "shard {0}: deleting segment {1}, retired before checkpoint {2}",
+                    shard, old, checkpoint.getFileName());
+                fs.delete(old);
+            }
+            byBase.headMap(checkpointBase).clear();
+        }
         files.addAll(byBase.values());
         long[] bases = byBase.keySet().stream().mapToLong(Long::longValue).toArray();
+        // A log may start after position 0 (retention deleted its oldest segments); with a checkpoint,
+        // it starts exactly at the checkpoint's position.
+        startPosition = bases.length > 0 ? bases[0] : Math.max(0, checkpointBase);
 
         long frames = 0;
         long frameBytes = 0;
         long truncated = 0;
         int resume = -1;
-        long expectedBase = bases.length > 0 ? bases[0] : 0;
+        long expectedBase = checkpoint != null ? checkpointBase : bases.length > 0 ? bases[0] : 0;
         try {
+            if (checkpoint != null) {
+                long[] read = readCheckpoint(checkpoint, checkpointBase);
+                frames += read[0];
+                frameBytes += read[1];
+            }
             for (int k = 0; k < files.size(); k++) {
                 Path file = files.get(k);
                 boolean last = k == files.size() - 1;
@@ -236,7 +274,57 @@ public final class ShardLogReader {
             kept.closeAll();
             throw e;
         }
-        return new ReplayOutcome(kept, resume, frames, frameBytes, truncated, null);
+        return new ReplayOutcome(kept, resume, frames, frameBytes, truncated, null).start(startPosition, checkpoint);
+    }
+
+    /**
+     * Replays a checkpoint's SERIES frames. Any flaw is corruption, with or without repair: cutting a
+     * checkpoint would orphan the samples of the series it drops.
+     *
+     * @return {frames, bytes}
+     */
+    private long[] readCheckpoint(Path file, long base) throws IOException {
+        long size = fs.size(file);
+        if (size < SegmentDescriptor.HEADER_LENGTH + FrameDescriptor.END_FRAME_LENGTH || size > Integer.MAX_VALUE) {
+            throw new WalCorruptionException(shard, file, Math.min(size, SegmentDescriptor.HEADER_LENGTH), "checkpoint"
+                + " file is " + size + " bytes, too short for a header and an end marker");
+        }
+        try (SegmentMapping mapping = fs.map(file, size)) {
+            UnsafeBuffer buf = mapping.buffer();
+            ByteBuffer crcView = mapping.byteBuffer();
+            WalCorruptionException headerError = SegmentDescriptor.verify(buf, crcView, shard, shardCount, base, size,
+                file);
+            if (headerError != null) {
+                throw headerError;
+            }
+            int limit = (int) size;
+            int off = SegmentDescriptor.HEADER_LENGTH;
+            long n = 0;
+            while (true) {
+                int len = off + HEADER_LENGTH <= limit ? buf.getInt(off) : -1;
+                if (len <= 0 || (long) off + HEADER_LENGTH + len > limit) {
+                    throw new WalCorruptionException(shard, file, off, "checkpoint frame length " + len
+                        + " is impossible here; a checkpoint ends with an end marker");
+                }
+                int stored = buf.getInt(off + CRC_OFFSET);
+                int computed = crc(crcView, off + BODY_OFFSET, len);
+                if (stored != computed) {
+                    throw new WalCorruptionException(shard, file, off, String.format("checkpoint checksum mismatch"
+                        + " (stored 0x%08x, computed 0x%08x) in a frame of %d bytes", stored, computed, len));
+                }
+                byte type = buf.getByte(off + BODY_OFFSET);
+                n++;
+                if (type == TYPE_END) {
+                    return new long[] {n, off + framedLength(len) - SegmentDescriptor.HEADER_LENGTH};
+                }
+                try {
+                    visitor.onCheckpointFrame(type, buf, off + BODY_OFFSET, len);
+                } catch (RecordRejectedException e) {
+                    throw new WalCorruptionException(shard, file, off, e.getMessage());
+                }
+                off += framedLength(len);
+            }
+        }
     }
 
     /**
@@ -330,7 +418,7 @@ public final class ShardLogReader {
         LOG.log(System.Logger.Level.WARNING, "repair: {0}; cut there, dropped {1} records ({2} bytes) and {3}"
             + " segment file(s)", error.getMessage(), droppedRecords, droppedBytes, deleted);
         return new ReplayOutcome(kept, resume, frames, frameBytes, 0, new RepairAction(error.segment(), error.offset(),
-            error.reason(), droppedRecords, droppedBytes, deleted));
+            error.reason(), droppedRecords, droppedBytes, deleted)).start(startPosition, checkpoint);
     }
 
     private long[] countFramesInFile(Path f) {

@@ -5,8 +5,11 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.Lock;
 import java.util.zip.CRC32C;
 
 import static io.sluice.wal.FrameDescriptor.BODY_OFFSET;
@@ -51,6 +54,10 @@ public final class ShardWal implements AutoCloseable {
     private int rolls;
     private Thread writer;
     private boolean closed;
+    /** Segments retention removed and deleted, still mapped until no reader can be inside them. */
+    private final List<WalSegment> retired = new ArrayList<>();
+    private Lock unmapGate;
+    private Path checkpoint;
 
     private ShardWal(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize, boolean forceOnRoll,
                      WalSegments segments, SegmentPreparer preparer) {
@@ -76,9 +83,10 @@ public final class ShardWal implements AutoCloseable {
         throws IOException {
         ShardWal wal = new ShardWal(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed.segments(),
             preparer);
+        wal.checkpoint = replayed.checkpoint();
         WalSegment[] existing = replayed.segments().snapshot();
         if (existing.length == 0) {
-            wal.startSegment(0L);
+            wal.startSegment(replayed.startPosition());
         } else if (replayed.resumeOffset() < 0) {
             wal.startSegment(existing[existing.length - 1].endPosition());
         } else {
@@ -217,6 +225,96 @@ public final class ShardWal implements AutoCloseable {
         }
     }
 
+    /** Notes a sample timestamp just committed to the current segment, for retention. */
+    public void noteTimestamp(long timestamp) {
+        current.noteTimestamp(timestamp);
+    }
+
+    /**
+     * The newest sample timestamp in the oldest segment if it is sealed (not the current one), else
+     * {@link Long#MAX_VALUE}: retention compares its cutoff with this once per batch.
+     */
+    public long oldestSealedMaxTimestamp() {
+        WalSegment[] s = segments.snapshot();
+        return s.length > 1 && s[0] != current ? s[0].maxTimestamp() : Long.MAX_VALUE;
+    }
+
+    /** How many of the oldest segments are sealed and hold only samples older than {@code cutoff}. */
+    public int retirable(long cutoff) {
+        WalSegment[] s = segments.snapshot();
+        int n = 0;
+        while (n < s.length && s[n] != current && s[n].maxTimestamp() < cutoff) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * First step of deleting the oldest {@code n} segments: writes a checkpoint of every series of the
+     * shard for the log that then starts at segment {@code n}, durably.
+     *
+     * @return the shard-log position where the log will start
+     */
+    public long writeCheckpoint(int n, Checkpoints.SeriesBodies series) throws IOException {
+        assert onWriterThread();
+        WalSegment first = segments.snapshot()[n];
+        Path previous = checkpoint;
+        checkpoint = Checkpoints.write(fs, dir, shard, shardCount, first.basePosition(), series);
+        if (previous != null && !previous.equals(checkpoint)) {
+            fs.delete(previous);
+        }
+        return first.basePosition();
+    }
+
+    /**
+     * Second step, after {@link #writeCheckpoint}: removes the oldest {@code n} segments from the
+     * live list (readers no longer find them), deletes their files and forces the directory. Their
+     * mappings are released once no reader can be inside ({@link #releaseRetired()}).
+     */
+    public void deleteOldest(int n) throws IOException {
+        assert onWriterThread();
+        for (WalSegment g : segments.removeFirst(n)) {
+            retired.add(g);
+            fs.delete(g.path());
+        }
+        fs.syncDirectory(dir);
+        releaseRetired();
+    }
+
+    /**
+     * The lock that keeps readers out of the mapped segments (the engine's reader gate): retired
+     * segments are unmapped only while it can be had without waiting.
+     */
+    public void unmapGate(Lock gate) {
+        this.unmapGate = gate;
+    }
+
+    /** True if retired segments are still mapped. */
+    public boolean hasRetired() {
+        return !retired.isEmpty();
+    }
+
+    /** Unmaps retired segments if no reader is inside; never blocks the writer. */
+    public void releaseRetired() {
+        if (retired.isEmpty()) {
+            return;
+        }
+        Lock gate = unmapGate;
+        if (gate != null && !gate.tryLock()) {
+            return; // a reader is inside: try again at the end of the next batch
+        }
+        try {
+            for (WalSegment g : retired) {
+                g.mapping().close();
+            }
+            retired.clear();
+        } finally {
+            if (gate != null) {
+                gate.unlock();
+            }
+        }
+    }
+
     /** Binds the single-writer check to the calling thread; replay hands the log to the handler. */
     public void bindWriter(Thread thread) {
         writer = thread;
@@ -281,6 +379,10 @@ public final class ShardWal implements AutoCloseable {
             }
         } finally {
             segments.closeAll();
+            for (WalSegment g : retired) {
+                g.mapping().close(); // the engine's close has let every reader out
+            }
+            retired.clear();
         }
     }
 

@@ -13,6 +13,8 @@ public final class WalSegment {
     private final Path path;
     private final long basePosition;
     private final SegmentMapping mapping;
+    /** Newest sample timestamp in this segment, for retention. Written by the shard writer (or replay), read by it. */
+    private long maxTimestamp = Long.MIN_VALUE;
 
     WalSegment(int shard, Path path, long basePosition, SegmentMapping mapping) {
         this.shard = shard;
@@ -46,6 +48,18 @@ public final class WalSegment {
 
     public SegmentMapping mapping() {
         return mapping;
+    }
+
+    /** Newest sample timestamp noted in this segment, or {@link Long#MIN_VALUE} if none. Writer thread only. */
+    public long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    /** Notes a sample timestamp written to this segment. Writer thread (or replay) only. */
+    public void noteTimestamp(long timestamp) {
+        if (timestamp > maxTimestamp) {
+            maxTimestamp = timestamp;
+        }
     }
 
     @Override

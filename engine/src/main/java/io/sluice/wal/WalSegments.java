@@ -23,6 +23,13 @@ public final class WalSegments {
         segments = grown;
     }
 
+    /** Removes the oldest {@code n} segments (retention) and returns them, still mapped. Writer only. */
+    WalSegment[] removeFirst(int n) {
+        WalSegment[] s = segments;
+        segments = Arrays.copyOfRange(s, n, s.length);
+        return Arrays.copyOf(s, n);
+    }
+
     /** The segment holding {@code position}, or null if none does. */
     public WalSegment find(long position) {
         WalSegment[] s = segments;

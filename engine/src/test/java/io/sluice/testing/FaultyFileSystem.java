@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class FaultyFileSystem implements WalFileSystem {
     private final WalFileSystem real = MappedWalFileSystem.INSTANCE;
     public volatile boolean failPreallocate;
+    /** Fail only preallocations of files whose name ends with this (e.g. a checkpoint's ".ckpt.tmp"). */
+    public volatile String failPreallocateSuffix;
     public volatile boolean failForce;
     public volatile boolean failDirectorySync;
     public volatile Runnable beforeForce;
@@ -46,7 +48,8 @@ public class FaultyFileSystem implements WalFileSystem {
 
     @Override
     public void preallocate(Path file, long size) throws IOException {
-        if (failPreallocate) {
+        String suffix = failPreallocateSuffix;
+        if (failPreallocate || (suffix != null && file.getFileName().toString().endsWith(suffix))) {
             throw new IOException("No space left on device (injected) preallocating " + file);
         }
         real.preallocate(file, size);
