@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
@@ -23,14 +24,16 @@ final class ShardRecovery implements FrameVisitor {
     private final int shard;
     private final SeriesRegistry registry;
     private final ShardStore store;
+    private final PostingsShard index;
     private long seriesRecords;
     private long samplesRecords;
     private long samples;
 
-    ShardRecovery(int shard, SeriesRegistry registry, ShardStore store) {
+    ShardRecovery(int shard, SeriesRegistry registry, ShardStore store, PostingsShard index) {
         this.shard = shard;
         this.registry = registry;
         this.store = store;
+        this.index = index;
     }
 
     @Override
@@ -67,6 +70,10 @@ final class ShardRecovery implements FrameVisitor {
         }
         SeriesState state = store.getOrCreate(SeriesRef.localId(ref));
         store.markLogged(state);
+        if (seriesRecords == 0) {
+            index.bindWriter(Thread.currentThread());
+        }
+        index.add(SeriesRef.localId(ref), labels);
         seriesRecords++;
     }
 
