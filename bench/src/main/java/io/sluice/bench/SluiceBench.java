@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point of {@code sluice-bench.jar}: the load harness ({@code load}, {@code verify}) and the
+ * Entry point of {@code sluice-bench.jar}: the load harness ({@code load}, {@code verify}), {@code inspect}, and the
  * JMH benchmarks ({@code jmh}).
  *
  * <p>Exit codes: 0 success, 1 usage or runtime error (a one-line message, never a stack trace),
@@ -20,7 +20,7 @@ import java.util.List;
  */
 @Command(name = "sluice-bench", mixinStandardHelpOptions = true, versionProvider = SluiceBench.Version.class,
     description = "Load harness and benchmarks for the Sluice write engine.",
-    subcommands = {LoadCommand.class, VerifyCommand.class, JmhCommand.class, PlotCommand.class,
+    subcommands = {LoadCommand.class, VerifyCommand.class, InspectCommand.class, JmhCommand.class, PlotCommand.class,
         CommandLine.HelpCommand.class})
 public final class SluiceBench implements Runnable {
     /** Exit code for bad flags and runtime errors. */
@@ -35,7 +35,7 @@ public final class SluiceBench implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use load, verify or jmh");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use load, verify, inspect, jmh or plot");
     }
 
     public static void main(String[] args) {
