@@ -105,7 +105,8 @@ final class InspectCommand implements Callable<Integer> {
                 names.add(new String[] {name, Integer.toString(db.labelValues(name).size())});
             }
             names.sort(Comparator.comparingInt((String[] a) -> -Integer.parseInt(a[1])).thenComparing(a -> a[0]));
-            out.printf("  top %d label names by value cardinality:%n", Math.min(TOP_NAMES, names.size()));
+            out.printf("  label names by value cardinality (top %d of %d):%n", Math.min(TOP_NAMES, names.size()),
+                names.size());
             for (int i = 0; i < Math.min(TOP_NAMES, names.size()); i++) {
                 out.printf("    %-20s %s%n", names.get(i)[0], Fmt.n(Long.parseLong(names.get(i)[1])));
             }
