@@ -4,129 +4,221 @@ import org.roaringbitmap.RoaringBitmap;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 
 /**
- * The shard-local ids of the series that carry one label pair: a frozen {@link RoaringBitmap}
- * that is never modified after publication, plus a fixed-capacity tail of ids added since, whose
- * length the writer publishes with a release store.
+ * The shard-local ids of the series that carry one label pair. A posting is either a single id
+ * (labels such as {@code instance} are unique per series: one small object each) or a
+ * {@link Growing} posting: frozen {@link RoaringBitmap} chunks that are never modified after
+ * publication, plus a fixed-capacity tail of ids added since, whose length the writer publishes
+ * with a release store.
  *
  * <p>The writer appends to the tail in place. When the tail is full it builds a <em>new</em>
- * posting (frozen bitmap = old bitmap + old tail, fresh tail) and publishes that instead, so a
- * reader holding an old posting still reads a consistent, if older, set. The tail capacity grows
- * with the bitmap (about 1/16 of its cardinality, 16..4096), which keeps the cost of the
- * copy-on-fold at a few dozen bytes per added id whatever the posting's size.
+ * posting and publishes that instead, so a reader holding an old posting still reads a
+ * consistent, older set. The frozen part is split into chunks of 65,536 ids (one RoaringBitmap
+ * container each), and a fold copies only the chunks the tail's ids fall into: ids are assigned in
+ * creation order, so that is usually the last chunk alone, and a fold costs a few bytes per added
+ * id however large the posting is.
  *
  * <p>Threading: {@link #tryAppend} and {@link #withAdded} belong to the shard's writer; the rest
  * are for any thread.
  */
-final class Posting {
-    private static final VarHandle COUNT;
-    /** Below this many ids a posting is only an int array: no bitmap objects for singletons. */
-    private static final int SMALL = 32;
-    private static final int MIN_TAIL = 16;
-    private static final int MAX_TAIL = 4096;
-
-    static {
-        try {
-            COUNT = MethodHandles.lookup().findVarHandle(Posting.class, "count", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** Immutable once this posting is published; null while the posting is small. */
-    private final RoaringBitmap frozen;
-    private final int frozenCardinality;
-    private final int[] tail;
-    @SuppressWarnings("unused") // through COUNT
-    private int count;
-
-    private Posting(RoaringBitmap frozen, int[] tail, int count) {
-        this.frozen = frozen;
-        this.frozenCardinality = frozen == null ? 0 : frozen.getCardinality();
-        this.tail = tail;
-        this.count = count;
-    }
-
+abstract class Posting {
     /** A posting holding only {@code id}. */
     static Posting of(int id) {
-        int[] tail = new int[2];
-        tail[0] = id;
-        return new Posting(null, tail, 1);
+        return new Single(id);
     }
 
-    /** Writer only: appends in place if the tail has room. */
-    boolean tryAppend(int id) {
-        int n = (int) COUNT.get(this);
-        if (n == tail.length) {
-            return false;
-        }
-        tail[n] = id;
-        COUNT.setRelease(this, n + 1);
-        return true;
-    }
+    /** Writer only: appends in place if there is room; false if {@link #withAdded} is needed. */
+    abstract boolean tryAppend(int id);
 
-    /** Writer only: a new posting with this one's ids and {@code id}; call when {@link #tryAppend} failed. */
-    Posting withAdded(int id) {
-        int n = (int) COUNT.get(this);
-        int total = frozenCardinality + n;
-        if (frozen == null && total < SMALL) {
-            int[] grown = new int[Math.min(SMALL, Math.max(4, 2 * n))];
-            System.arraycopy(tail, 0, grown, 0, n);
-            grown[n] = id;
-            return new Posting(null, grown, n + 1);
-        }
-        RoaringBitmap b = frozen == null ? new RoaringBitmap() : frozen.clone();
-        b.addN(tail, 0, n);
-        int[] fresh = new int[Math.max(MIN_TAIL, Math.min(MAX_TAIL, total / 16))];
-        fresh[0] = id;
-        return new Posting(b, fresh, 1);
-    }
+    /** Writer only: a new posting with this one's ids and {@code id}. */
+    abstract Posting withAdded(int id);
 
-    /** Ids published so far. Any thread. */
-    int cardinality() {
-        return frozenCardinality + (int) COUNT.getAcquire(this);
-    }
+    /** Ids published so far. */
+    abstract int cardinality();
 
-    /** A fresh bitmap of the ids published so far. Any thread. */
-    RoaringBitmap toBitmap() {
-        int n = (int) COUNT.getAcquire(this);
-        RoaringBitmap b = frozen == null ? new RoaringBitmap() : frozen.clone();
-        b.addN(tail, 0, n);
+    /** Adds the ids published so far to {@code into}. */
+    abstract void orInto(RoaringBitmap into);
+
+    /** Removes the ids published so far from {@code from}. */
+    abstract void andNotFrom(RoaringBitmap from);
+
+    /** Whether this posting and {@code set} share an id. */
+    abstract boolean intersects(RoaringBitmap set);
+
+    /** A fresh bitmap of the ids published so far. */
+    final RoaringBitmap toBitmap() {
+        RoaringBitmap b = new RoaringBitmap();
+        orInto(b);
         return b;
     }
 
-    /** Adds the ids published so far to {@code into}. Any thread. */
-    void orInto(RoaringBitmap into) {
-        int n = (int) COUNT.getAcquire(this);
-        if (frozen != null) {
-            into.or(frozen);
+    /** One id; immutable. */
+    static final class Single extends Posting {
+        private final int id;
+
+        Single(int id) {
+            this.id = id;
         }
-        into.addN(tail, 0, n);
+
+        @Override
+        boolean tryAppend(int other) {
+            return false;
+        }
+
+        @Override
+        Posting withAdded(int other) {
+            int[] tail = new int[4];
+            tail[0] = id;
+            tail[1] = other;
+            return new Growing(null, 0, tail, 2);
+        }
+
+        @Override
+        int cardinality() {
+            return 1;
+        }
+
+        @Override
+        void orInto(RoaringBitmap into) {
+            into.add(id);
+        }
+
+        @Override
+        void andNotFrom(RoaringBitmap from) {
+            from.remove(id);
+        }
+
+        @Override
+        boolean intersects(RoaringBitmap set) {
+            return set.contains(id);
+        }
     }
 
-    /** Removes the ids published so far from {@code from}. Any thread. */
-    void andNotFrom(RoaringBitmap from) {
-        int n = (int) COUNT.getAcquire(this);
-        if (frozen != null) {
-            from.andNot(frozen);
-        }
-        for (int i = 0; i < n; i++) {
-            from.remove(tail[i]);
-        }
-    }
+    /** Frozen chunks plus an append-only tail. */
+    static final class Growing extends Posting {
+        private static final VarHandle COUNT;
+        /** Below this many ids a posting is only an int array: no bitmap objects. */
+        private static final int SMALL = 32;
+        private static final int MIN_TAIL = 16;
+        private static final int MAX_TAIL = 4096;
+        private static final int CHUNK_BITS = 16;
 
-    /** Whether this posting and {@code set} share an id. Any thread. */
-    boolean intersects(RoaringBitmap set) {
-        if (frozen != null && RoaringBitmap.intersects(frozen, set)) {
-            return true;
-        }
-        int n = (int) COUNT.getAcquire(this);
-        for (int i = 0; i < n; i++) {
-            if (set.contains(tail[i])) {
-                return true;
+        static {
+            try {
+                COUNT = MethodHandles.lookup().findVarHandle(Growing.class, "count", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
             }
         }
-        return false;
+
+        /** Chunk k holds ids [k·65536, (k+1)·65536); entries may be null; immutable once published. */
+        private final RoaringBitmap[] chunks;
+        private final int frozenCardinality;
+        private final int[] tail;
+        @SuppressWarnings("unused") // through COUNT
+        private int count;
+
+        Growing(RoaringBitmap[] chunks, int frozenCardinality, int[] tail, int count) {
+            this.chunks = chunks;
+            this.frozenCardinality = frozenCardinality;
+            this.tail = tail;
+            this.count = count;
+        }
+
+        @Override
+        boolean tryAppend(int id) {
+            int n = (int) COUNT.get(this);
+            if (n == tail.length) {
+                return false;
+            }
+            tail[n] = id;
+            COUNT.setRelease(this, n + 1);
+            return true;
+        }
+
+        @Override
+        Posting withAdded(int id) {
+            int n = (int) COUNT.get(this);
+            int total = frozenCardinality + n;
+            if (chunks == null && total < SMALL) {
+                int[] grown = Arrays.copyOf(tail, Math.min(SMALL, 2 * n));
+                grown[n] = id;
+                return new Growing(null, 0, grown, n + 1);
+            }
+            int maxChunk = chunks == null ? 0 : chunks.length - 1;
+            for (int i = 0; i < n; i++) {
+                maxChunk = Math.max(maxChunk, tail[i] >>> CHUNK_BITS);
+            }
+            RoaringBitmap[] fresh = chunks == null ? new RoaringBitmap[maxChunk + 1]
+                : Arrays.copyOf(chunks, Math.max(chunks.length, maxChunk + 1));
+            for (int i = 0; i < n; i++) {
+                int c = tail[i] >>> CHUNK_BITS;
+                RoaringBitmap b = fresh[c];
+                if (b == null) {
+                    b = new RoaringBitmap();
+                    fresh[c] = b;
+                } else if (chunks != null && c < chunks.length && b == chunks[c]) {
+                    b = b.clone(); // copy-on-write of the one chunk; readers keep the old one
+                    fresh[c] = b;
+                }
+                b.add(tail[i]);
+            }
+            int[] next = new int[Math.max(MIN_TAIL, Math.min(MAX_TAIL, total / 16))];
+            next[0] = id;
+            return new Growing(fresh, total, next, 1);
+        }
+
+        @Override
+        int cardinality() {
+            return frozenCardinality + (int) COUNT.getAcquire(this);
+        }
+
+        @Override
+        void orInto(RoaringBitmap into) {
+            int n = (int) COUNT.getAcquire(this);
+            if (chunks != null) {
+                for (RoaringBitmap c : chunks) {
+                    if (c != null) {
+                        into.or(c);
+                    }
+                }
+            }
+            into.addN(tail, 0, n);
+        }
+
+        @Override
+        void andNotFrom(RoaringBitmap from) {
+            int n = (int) COUNT.getAcquire(this);
+            if (chunks != null) {
+                for (RoaringBitmap c : chunks) {
+                    if (c != null) {
+                        from.andNot(c);
+                    }
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                from.remove(tail[i]);
+            }
+        }
+
+        @Override
+        boolean intersects(RoaringBitmap set) {
+            if (chunks != null) {
+                for (RoaringBitmap c : chunks) {
+                    if (c != null && RoaringBitmap.intersects(c, set)) {
+                        return true;
+                    }
+                }
+            }
+            int n = (int) COUNT.getAcquire(this);
+            for (int i = 0; i < n; i++) {
+                if (set.contains(tail[i])) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

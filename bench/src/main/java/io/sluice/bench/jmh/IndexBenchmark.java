@@ -7,6 +7,8 @@ import io.sluice.engine.SeriesRef;
 import io.sluice.index.LabelsHasher;
 import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
+import io.sluice.store.ShardStore;
+import io.sluice.wal.WalSegments;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,23 +35,40 @@ import java.util.concurrent.TimeUnit;
  * 1,000,000 series. Selection runs the engine's scatter/gather: every shard's index, then the
  * union as refs. {@link #heapBytesPerSeries} prints the heap that 1,000,000 series take.
  */
-@State(Scope.Benchmark)
-@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+AlwaysPreTouch"})
 public class IndexBenchmark {
-    @Param({"1000000"})
-    int series;
+    /** The label strings of every series, as a client would hold them. */
+    @State(Scope.Benchmark)
+    public static class Inputs {
+        @Param({"1000000"})
+        int series;
 
-    @Param({"1"})
-    int shards;
+        @Param({"1"})
+        int shards;
 
-    String[][] pairs;
-    SeriesRegistry registry;
-    PostingsShard[] indexes;
+        String[][] pairs;
 
-    @Setup(Level.Trial)
-    public void setup() {
+        @Setup(Level.Trial)
+        public void setup() {
+            pairs = pairs(series);
+        }
+    }
+
+    /** A registry and index already holding every series. */
+    @State(Scope.Benchmark)
+    public static class Built {
+        PostingsShard[] indexes;
+
+        @Setup(Level.Trial)
+        public void setup(Inputs in) {
+            indexes = create(new SeriesRegistry(in.shards, LabelsHasher.DEFAULT, l -> 0), in.shards, in.pairs);
+            in.pairs = null;
+        }
+    }
+
+    static String[][] pairs(int series) {
         Workload w = new Workload(series, 8);
-        pairs = new String[series][];
+        String[][] pairs = new String[series][];
         for (int i = 0; i < series; i++) {
             Labels l = w.labelsOf(i);
             String[] kv = new String[16];
@@ -59,8 +78,7 @@ public class IndexBenchmark {
             }
             pairs[i] = kv;
         }
-        registry = new SeriesRegistry(shards, LabelsHasher.DEFAULT, l -> 0);
-        indexes = create(registry, shards, pairs);
+        return pairs;
     }
 
     static PostingsShard[] create(SeriesRegistry registry, int shards, String[][] pairs) {
@@ -86,12 +104,12 @@ public class IndexBenchmark {
     @OutputTimeUnit(TimeUnit.MILLISECONDS)
     @Warmup(iterations = 3)
     @Measurement(iterations = 5)
-    public PostingsShard[] createSeries() {
-        SeriesRegistry r = new SeriesRegistry(shards, LabelsHasher.DEFAULT, l -> 0);
-        return create(r, shards, pairs);
+    public PostingsShard[] createSeries(Inputs in) {
+        SeriesRegistry r = new SeriesRegistry(in.shards, LabelsHasher.DEFAULT, l -> 0);
+        return create(r, in.shards, in.pairs);
     }
 
-    private long[] select(Matcher... matchers) {
+    private static long[] select(PostingsShard[] indexes, Matcher... matchers) {
         RoaringBitmap[] per = new RoaringBitmap[indexes.length];
         int total = 0;
         for (int s = 0; s < indexes.length; s++) {
@@ -115,8 +133,8 @@ public class IndexBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Warmup(iterations = 3, time = 1)
     @Measurement(iterations = 5, time = 1)
-    public long[] selectMetricName() {
-        return select(Matcher.eq("__name__", "metric_7"));
+    public long[] selectMetricName(Built b) {
+        return select(b.indexes, Matcher.eq("__name__", "metric_7"));
     }
 
     /** {@code {host=~"host_1.*"}}: the regex runs on each of the 1,000 host values; 11.1% of the series. */
@@ -125,8 +143,8 @@ public class IndexBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Warmup(iterations = 3, time = 1)
     @Measurement(iterations = 5, time = 1)
-    public long[] selectHostRegex() {
-        return select(Matcher.re("host", "host_1.*"));
+    public long[] selectHostRegex(Built b) {
+        return select(b.indexes, Matcher.re("host", "host_1.*"));
     }
 
     /** {@code {instance=~"i12345.*"}}: the regex runs on each of the 1,000,000 instance values. */
@@ -135,8 +153,8 @@ public class IndexBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Warmup(iterations = 3, time = 1)
     @Measurement(iterations = 5, time = 1)
-    public long[] selectInstanceRegex() {
-        return select(Matcher.re("instance", "i12345.*"));
+    public long[] selectInstanceRegex(Built b) {
+        return select(b.indexes, Matcher.re("instance", "i12345.*"));
     }
 
     /** {@code {host=~"host_1.*", __name__!="metric_0", l4!="v3"}}: regex, then two subtractions. */
@@ -145,12 +163,12 @@ public class IndexBenchmark {
     @OutputTimeUnit(TimeUnit.MICROSECONDS)
     @Warmup(iterations = 3, time = 1)
     @Measurement(iterations = 5, time = 1)
-    public long[] selectRegexAndNegations() {
-        return select(Matcher.re("host", "host_1.*"), Matcher.neq("__name__", "metric_0"), Matcher.neq("l4", "v3"));
+    public long[] selectRegexAndNegations(Built b) {
+        return select(b.indexes, Matcher.re("host", "host_1.*"), Matcher.neq("__name__", "metric_0"), Matcher.neq("l4", "v3"));
     }
 
     /**
-     * Not a timing: prints the heap (used after GC) that {@code series} series take, first with the
+     * Not a timing: prints the heap (used after GC) that 1,000,000 series take, first with the
      * registry alone (Labels, label strings, table), then with the postings index too.
      */
     @Benchmark
@@ -159,18 +177,14 @@ public class IndexBenchmark {
     @Warmup(iterations = 0)
     @Measurement(iterations = 1)
     public long heapBytesPerSeries() {
-        pairs = null; // only what the engine keeps counts
-        registry = null;
-        indexes = null;
+        int series = 1_000_000;
+        int shards = 1;
         Workload w = new Workload(series, 8);
         long base = usedAfterGc();
         SeriesRegistry r = new SeriesRegistry(shards, LabelsHasher.DEFAULT, l -> 0);
-        Labels[] keep = new Labels[series];
         for (int i = 0; i < series; i++) {
-            keep[i] = w.labelsOf(i);
-            r.getOrCreate(keep[i]);
+            r.getOrCreate(w.labelsOf(i));
         }
-        keep = null;
         long registryOnly = usedAfterGc();
         PostingsShard[] idx = new PostingsShard[shards];
         for (int s = 0; s < shards; s++) {
@@ -182,10 +196,16 @@ public class IndexBenchmark {
             }
         }
         long withIndex = usedAfterGc();
-        System.out.printf("%nheap per series (%,d series x 8 labels): registry incl. Labels %d B, postings index %d B,"
-                + " total %d B%n", series, (registryOnly - base) / series, (withIndex - registryOnly) / series,
-            (withIndex - base) / series);
-        return r.size() + idx[shards - 1].seriesCount();
+        ShardStore store = new ShardStore(0, new WalSegments());
+        for (int id = 0; id < series; id++) {
+            store.getOrCreate(id);
+        }
+        long withStore = usedAfterGc();
+        System.out.printf("%nheap per series (%,d series x 8 labels): registry incl. Labels and their strings %d B,"
+                + " postings index %d B, store state (no samples) %d B, total %d B%n", series,
+            (registryOnly - base) / series, (withIndex - registryOnly) / series, (withStore - withIndex) / series,
+            (withStore - base) / series);
+        return r.size() + idx[shards - 1].seriesCount() + store.seriesCount();
     }
 
     private static long usedAfterGc() {
