@@ -47,12 +47,22 @@ abstract class Posting {
     /** Whether this posting and {@code set} share an id. */
     abstract boolean intersects(RoaringBitmap set);
 
+    /** The published tail length now (acquire); pass it to {@link #and} to read this moment's set later. */
+    abstract int published();
+
+    /**
+     * {@code set} ∩ (this posting as it was when {@link #published()} returned {@code published}),
+     * as a fresh bitmap; costs in proportion to {@code set}, not to this posting.
+     */
+    abstract RoaringBitmap and(RoaringBitmap set, int published);
+
     /** A fresh bitmap of the ids published so far. */
     final RoaringBitmap toBitmap() {
-        RoaringBitmap b = new RoaringBitmap();
-        orInto(b);
-        return b;
+        return snapshot(published());
     }
+
+    /** A fresh bitmap of this posting as it was when {@link #published()} returned {@code published}. */
+    abstract RoaringBitmap snapshot(int published);
 
     /** One id; immutable. */
     static final class Single extends Posting {
@@ -93,6 +103,25 @@ abstract class Posting {
         @Override
         boolean intersects(RoaringBitmap set) {
             return set.contains(id);
+        }
+
+        @Override
+        int published() {
+            return 1;
+        }
+
+        @Override
+        RoaringBitmap snapshot(int published) {
+            return RoaringBitmap.bitmapOf(id);
+        }
+
+        @Override
+        RoaringBitmap and(RoaringBitmap set, int published) {
+            RoaringBitmap out = new RoaringBitmap();
+            if (set.contains(id)) {
+                out.add(id);
+            }
+            return out;
         }
     }
 
@@ -219,6 +248,43 @@ abstract class Posting {
                 }
             }
             return false;
+        }
+
+        @Override
+        int published() {
+            return (int) COUNT.getAcquire(this);
+        }
+
+        @Override
+        RoaringBitmap snapshot(int published) {
+            RoaringBitmap out = new RoaringBitmap();
+            if (chunks != null) {
+                for (RoaringBitmap c : chunks) {
+                    if (c != null) {
+                        out.or(c);
+                    }
+                }
+            }
+            out.addN(tail, 0, published);
+            return out;
+        }
+
+        @Override
+        RoaringBitmap and(RoaringBitmap set, int published) {
+            RoaringBitmap out = new RoaringBitmap();
+            if (chunks != null) {
+                for (RoaringBitmap c : chunks) {
+                    if (c != null) {
+                        out.or(RoaringBitmap.and(set, c));
+                    }
+                }
+            }
+            for (int i = 0; i < published; i++) {
+                if (set.contains(tail[i])) {
+                    out.add(tail[i]);
+                }
+            }
+            return out;
         }
     }
 }

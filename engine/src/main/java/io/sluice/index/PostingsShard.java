@@ -81,7 +81,11 @@ public final class PostingsShard {
      * The result is a fresh bitmap that the caller owns.
      */
     public RoaringBitmap select(Matcher... matchers) {
-        RoaringBitmap published = allSeries(); // first: see the class comment
+        Posting all = this.all; // first: see the class comment
+        if (all == null) {
+            return new RoaringBitmap();
+        }
+        int published = all.published();
         RoaringBitmap result = null;
         // Positive sets first (they shrink the answer), then subtract what the others exclude.
         for (Matcher m : matchers) {
@@ -98,9 +102,9 @@ public final class PostingsShard {
             }
         }
         if (result == null) {
-            result = published.clone();
+            result = all.snapshot(published);
         } else {
-            result.and(published);
+            result = all.and(result, published);
         }
         for (Matcher m : matchers) {
             if (m.matchesEmpty()) {
