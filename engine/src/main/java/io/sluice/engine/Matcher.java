@@ -43,6 +43,8 @@ public final class Matcher {
     private final Pattern pattern;
     /** For EQ, and for a regex that is a plain alternation of literals: the values it accepts. */
     private final Set<String> literals;
+    /** A prefix every value the regex matches starts with ("" if none is known): a cheap pre-check. */
+    private final String prefix;
     private final boolean matchesEmpty;
 
     private Matcher(Type type, String name, String value) {
@@ -57,9 +59,11 @@ public final class Matcher {
                     + ": " + e.getDescription() + (e.getIndex() >= 0 ? " near index " + e.getIndex() : ""), e);
             }
             this.literals = literalAlternatives(value);
+            this.prefix = literalPrefix(value);
         } else {
             this.pattern = null;
             this.literals = Collections.singleton(value);
+            this.prefix = "";
         }
         boolean positive = type == Type.EQ || type == Type.RE;
         this.matchesEmpty = positive == matchesPositive("");
@@ -139,7 +143,7 @@ public final class Matcher {
         if (literals != null) {
             return literals.contains(v);
         }
-        return pattern.matcher(v).matches();
+        return v.startsWith(prefix) && pattern.matcher(v).matches();
     }
 
     /**
@@ -191,6 +195,32 @@ public final class Matcher {
         return name;
     }
 
+    /**
+     * The literal characters a regex starts with, which every match must start with too:
+     * {@code host_1.*} gives {@code host_1}; a quantifier that may drop the last one ({@code ab?})
+     * gives {@code a}; any alternation gives "".
+     */
+    static String literalPrefix(String regex) {
+        if (regex.indexOf('|') >= 0) {
+            return "";
+        }
+        int i = 0;
+        while (i < regex.length() && isLiteral(regex.charAt(i))) {
+            i++;
+        }
+        if (i < regex.length()) {
+            char q = regex.charAt(i);
+            if (q == '?' || q == '*' || q == '{') {
+                i = Math.max(0, i - 1);
+            }
+        }
+        return regex.substring(0, i);
+    }
+
+    private static boolean isLiteral(char c) {
+        return Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == ':' || c == '/' || c == ' ';
+    }
+
     /** "a|b|c" with no other regex syntax: the set {a, b, c}; otherwise null. */
     private static Set<String> literalAlternatives(String regex) {
         List<String> parts = new ArrayList<>();
@@ -200,7 +230,7 @@ public final class Matcher {
             if (c == '|') {
                 parts.add(regex.substring(start, i));
                 start = i + 1;
-            } else if (!Character.isLetterOrDigit(c) && c != '_' && c != '-' && c != ':' && c != '/' && c != ' ') {
+            } else if (!isLiteral(c)) {
                 return null;
             }
         }

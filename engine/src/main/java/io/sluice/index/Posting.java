@@ -5,6 +5,7 @@ import org.roaringbitmap.RoaringBitmap;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The shard-local ids of the series that carry one label pair. A posting is either a single id
@@ -40,6 +41,12 @@ abstract class Posting {
 
     /** Adds the ids published so far to {@code into}. */
     abstract void orInto(RoaringBitmap into);
+
+    /**
+     * For a union of many postings: adds this posting's frozen chunks to {@code parts} (they are
+     * immutable, so they may be read as they are) and its loose ids to {@code loose}.
+     */
+    abstract void collect(List<RoaringBitmap> parts, RoaringBitmap loose);
 
     /** Removes the ids published so far from {@code from}. */
     abstract void andNotFrom(RoaringBitmap from);
@@ -98,6 +105,11 @@ abstract class Posting {
         @Override
         void andNotFrom(RoaringBitmap from) {
             from.remove(id);
+        }
+
+        @Override
+        void collect(List<RoaringBitmap> parts, RoaringBitmap loose) {
+            loose.add(id);
         }
 
         @Override
@@ -215,6 +227,19 @@ abstract class Posting {
                 }
             }
             into.addN(tail, 0, n);
+        }
+
+        @Override
+        void collect(List<RoaringBitmap> parts, RoaringBitmap loose) {
+            int n = (int) COUNT.getAcquire(this);
+            if (chunks != null) {
+                for (RoaringBitmap c : chunks) {
+                    if (c != null) {
+                        parts.add(c);
+                    }
+                }
+            }
+            loose.addN(tail, 0, n);
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.sluice.index;
 
 import io.sluice.engine.Labels;
 import io.sluice.engine.Matcher;
+import org.roaringbitmap.FastAggregation;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.util.ArrayList;
@@ -136,12 +137,18 @@ public final class PostingsShard {
             }
             return out;
         }
+        // Many postings: gather their immutable chunks and loose ids, then one multi-way union.
+        List<RoaringBitmap> parts = new ArrayList<>();
         for (Map.Entry<String, Posting> e : values.entrySet()) {
             if (m.matches(e.getKey()) != invert) {
-                e.getValue().orInto(out);
+                e.getValue().collect(parts, out);
             }
         }
-        return out;
+        if (parts.isEmpty()) {
+            return out;
+        }
+        parts.add(out);
+        return FastAggregation.or(parts.iterator());
     }
 
     /** For a matcher that matches "": drop the series whose value of the label it rejects. */

@@ -87,4 +87,19 @@ class MatcherTest {
         assertThrows(IllegalArgumentException.class, () -> Matcher.eq("", "a"));
         assertEquals("host=~\"a\\\"b\"", Matcher.re("host", "a\"b").toString());
     }
+
+    @Test
+    void theLiteralPrefixPreCheckNeverChangesTheAnswer() {
+        assertEquals("host_1", Matcher.literalPrefix("host_1.*"));
+        assertEquals("a", Matcher.literalPrefix("ab?c"));
+        assertEquals("a", Matcher.literalPrefix("ab*"));
+        assertEquals("ab", Matcher.literalPrefix("ab+"));
+        assertEquals("", Matcher.literalPrefix("a|b.*"));
+        assertEquals("", Matcher.literalPrefix("(?i)abc"));
+        assertEquals("", Matcher.literalPrefix("\\d+"));
+        assertTrue(Matcher.re("x", "ab?c").matches("ac"));
+        assertTrue(Matcher.re("x", "ab{0,2}").matches("a"));
+        assertFalse(Matcher.re("x", "host_1.*").matches("host_2"));
+        assertTrue(Matcher.nre("x", "host_1.*").matches("host_2"));
+    }
 }
