@@ -189,47 +189,11 @@ public final class Labels {
     private static long computeHash(String[] names, String[] values) {
         long h = 0x9E3779B97F4A7C15L * names.length;
         for (int i = 0; i < names.length; i++) {
-            h = (h ^ StringHashCache.xx3(names[i])) * 0xC2B2AE3D27D4EB4FL;
-            h = (h ^ StringHashCache.xx3(values[i])) * 0x165667B19E3779F9L;
+            h = (h ^ XX3.hashChars(names[i])) * 0xC2B2AE3D27D4EB4FL;
+            h = (h ^ XX3.hashChars(values[i])) * 0x165667B19E3779F9L;
             h ^= h >>> 29;
         }
         return h;
-    }
-
-    /**
-     * xxHash3 of a string's chars, remembered in a small direct-mapped table: label names, and
-     * most label values, repeat across series, and the hash was 40% of series creation (JMH
-     * {@code IndexBenchmark.createSeries -prof stack}). Entries are immutable objects written
-     * racily; a reader sees a whole entry or an older one, and checks its string, so a hash is
-     * never taken for the wrong string.
-     */
-    static final class StringHashCache {
-        private static final int SIZE = 1 << 12;
-        private static final Entry[] TABLE = new Entry[SIZE];
-
-        private StringHashCache() {
-        }
-
-        static long xx3(String s) {
-            int slot = (s.hashCode() * 0x9E3779B9 >>> 20) & (SIZE - 1);
-            Entry e = TABLE[slot];
-            if (e != null && (e.string == s || e.string.equals(s))) {
-                return e.hash;
-            }
-            long h = XX3.hashChars(s);
-            TABLE[slot] = new Entry(s, h);
-            return h;
-        }
-
-        private static final class Entry {
-            final String string;
-            final long hash;
-
-            Entry(String string, long hash) {
-                this.string = string;
-                this.hash = hash;
-            }
-        }
     }
 
     /** Number of labels. */
