@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Entry point of {@code sluice-bench.jar}: the load harness ({@code load}, {@code verify}) and the
+ * Entry point of {@code sluice-bench.jar}: the load harness ({@code load}, {@code verify}), {@code inspect}, and the
  * JMH benchmarks ({@code jmh}).
  *
  * <p>Exit codes: 0 success, 1 usage or runtime error (a one-line message, never a stack trace),
@@ -20,8 +20,8 @@ import java.util.List;
  */
 @Command(name = "sluice-bench", mixinStandardHelpOptions = true, versionProvider = SluiceBench.Version.class,
     description = "Load harness and benchmarks for the Sluice write engine.",
-    subcommands = {LoadCommand.class, VerifyCommand.class, CrashCommand.class, JmhCommand.class, PeersCommand.class,
-        PlotCommand.class, PlatformCommand.class,
+    subcommands = {LoadCommand.class, VerifyCommand.class, InspectCommand.class, CrashCommand.class, JmhCommand.class,
+        PeersCommand.class, PlotCommand.class, PlatformCommand.class,
         CommandLine.HelpCommand.class})
 public final class SluiceBench implements Runnable {
     /** Exit code for bad flags and runtime errors. */
@@ -36,7 +36,8 @@ public final class SluiceBench implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use load, verify, crash or jmh");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "missing command: use load, verify, inspect, crash, peers, plot, platform or jmh");
     }
 
     public static void main(String[] args) {

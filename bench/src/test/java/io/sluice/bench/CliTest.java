@@ -292,4 +292,82 @@ class CliTest {
         assertEquals(SluiceBench.EXIT_CORRUPT, r.code, r.out);
         assertTrue(r.out.contains("bad samples        1"), r.out);
     }
+
+    /** The JSON number after {@code "field": }, or fails. */
+    private static long jsonLong(String json, String field) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + field + "\": (-?\\d+)").matcher(json);
+        assertTrue(m.find(), field + " in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    /** Series of a Workload(series, 8) that satisfy every matcher: the expected answer, by brute force. */
+    private static long schemeCount(int series, io.sluice.engine.Matcher... ms) {
+        Workload w = new Workload(series, 8);
+        long n = 0;
+        for (int i = 0; i < series; i++) {
+            io.sluice.engine.Labels l = w.labelsOf(i);
+            boolean all = true;
+            for (io.sluice.engine.Matcher m : ms) {
+                all &= m.matches(l);
+            }
+            n += all ? 1 : 0;
+        }
+        return n;
+    }
+
+    @Test
+    void inspectCountsWhatTheLabelSchemeImplies() throws IOException {
+        Path dir = tmp.resolve("data");
+        int series = 2000;
+        int perSeries = 200; // --samples is a multiple of series x batch: every series gets the same count
+        Run load = run("load", "--samples", Integer.toString(series * perSeries), "--series", Integer.toString(series),
+            "--batch", "100", "--dir", dir.toString(), "--keep", "--quiet");
+        assertEquals(0, load.code, load.err + load.out);
+        long t0 = LoadCommand.EPOCH_MILLIS;
+
+        Path all = tmp.resolve("all.json");
+        Run summary = run("inspect", "--dir", dir.toString(), "--json", all.toString());
+        assertEquals(0, summary.code, summary.err);
+        String j = Files.readString(all);
+        assertEquals(series, jsonLong(j, "series"));
+        assertEquals((long) series * perSeries, jsonLong(j, "samples"));
+        assertEquals(t0, jsonLong(j, "min_time"));
+        assertEquals(t0 + perSeries - 1, jsonLong(j, "max_time"));
+        assertEquals(series, jsonLong(j, "matched_series"));
+        assertTrue(summary.out.contains("label names by value cardinality (top 8 of 8)"), summary.out);
+        assertTrue(summary.out.matches("(?s).*instance\\s+2,000.*host\\s+1,000.*__name__\\s+100.*"), summary.out);
+
+        String[] selectors = {"{__name__=\"metric_7\"}", "{host=~\"host_1.*\", __name__!=\"metric_0\"}",
+            "metric_7{l4!=\"v3\"}", "{l5=~'v1|v2', instance=~\"i1.*\"}"};
+        for (String selector : selectors) {
+            Path f = tmp.resolve("match.json");
+            Run r = run("inspect", "--dir", dir.toString(), "--match", selector, "--json", f.toString());
+            assertEquals(0, r.code, r.err);
+            String m = Files.readString(f);
+            long expected = schemeCount(series, io.sluice.engine.Selector.parse(selector));
+            assertTrue(expected > 0, selector);
+            assertEquals(expected, jsonLong(m, "matched_series"), selector);
+            assertEquals(expected * perSeries, jsonLong(m, "matched_samples"), selector);
+        }
+        assertEquals(series / 100, schemeCount(series, io.sluice.engine.Matcher.eq("__name__", "metric_7")));
+        // host=~"host_1.*": i mod 1000 is 1, 10-19 or 100-199 (111 hosts); minus the metric_0 ones (i mod 100 == 0: host_100).
+        assertEquals(2 * (111 - 1), schemeCount(series, io.sluice.engine.Selector.parse(selectors[1])));
+
+        Path ranged = tmp.resolve("ranged.json");
+        Run r = run("inspect", "--dir", dir.toString(), "--match", "metric_7", "--from", Long.toString(t0 + 50),
+            "--to", Long.toString(t0 + 59), "--dump", "1", "--json", ranged.toString());
+        assertEquals(0, r.code, r.err);
+        String rj = Files.readString(ranged);
+        assertEquals(series / 100, jsonLong(rj, "matched_series"));
+        assertEquals(series / 100 * 10, jsonLong(rj, "matched_samples"));
+        assertEquals(t0 + 50, jsonLong(rj, "min_time"));
+        assertTrue(r.out.contains("\n    " + (t0 + 55) + " "), "--dump prints samples: " + r.out);
+        assertEquals(1, r.out.split("\n    " + (t0 + 55) + " ", -1).length - 1, "--dump 1: one series' samples");
+
+        Run bad = run("inspect", "--dir", dir.toString(), "--match", "{host=~\"a\" b}");
+        assertUsageError(bad, "bad selector at position 11 (0-based): expected ',' or '}'");
+        assertUsageError(run("inspect", "--dir", dir.toString(), "--match", "{host=~\".*\"}"), "at least one matcher");
+        assertUsageError(run("inspect", "--dir", dir.toString(), "--from", "5", "--to", "4"), "is after --to");
+        assertUsageError(run("inspect", "--dir", tmp.resolve("none").toString()), "is not a Sluice data directory");
+    }
 }

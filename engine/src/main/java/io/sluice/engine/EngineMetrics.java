@@ -116,9 +116,16 @@ public final class EngineMetrics {
     private final Histogram durableLatency;
     private final Histogram appendLatencyInterval;
     private final Histogram durableLatencyInterval;
+    private final long lookups;
+    private final long queries;
+    private final Histogram queryLatency;
 
     EngineMetrics(long timestampMillis, List<ShardMetrics> shards, long commitRejections, Histogram appendLatency,
-                  Histogram durableLatency, Histogram appendLatencyInterval, Histogram durableLatencyInterval) {
+                  Histogram durableLatency, Histogram appendLatencyInterval, Histogram durableLatencyInterval,
+                  long lookups, long queries, Histogram queryLatency) {
+        this.lookups = lookups;
+        this.queries = queries;
+        this.queryLatency = queryLatency;
         this.timestampMillis = timestampMillis;
         this.shards = Collections.unmodifiableList(shards);
         this.commitRejections = commitRejections;
@@ -201,5 +208,23 @@ public final class EngineMetrics {
     /** Publish to durable, last completed metrics interval. */
     public Histogram durableLatencyInterval() {
         return durableLatencyInterval;
+    }
+
+    /** Index lookups since open: {@code series(matchers)}, {@code labelNames()}, {@code labelValues(...)}. */
+    public long lookups() {
+        return lookups;
+    }
+
+    /** Queries ({@code query(mint, maxt, matchers)}) closed since open. */
+    public long queries() {
+        return queries;
+    }
+
+    /**
+     * Time each closed query spent inside the engine (index selection and sample reads, not the
+     * caller's work between {@code next()} calls), nanoseconds, since open (a copy).
+     */
+    public Histogram queryLatency() {
+        return queryLatency;
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.record.MixedRecord;
 import io.sluice.record.RecordType;
@@ -25,14 +26,16 @@ final class ShardRecovery implements FrameVisitor {
     private final int shard;
     private final SeriesRegistry registry;
     private final ShardStore store;
+    private final PostingsShard index;
     private long seriesRecords;
     private long samplesRecords;
     private long samples;
 
-    ShardRecovery(int shard, SeriesRegistry registry, ShardStore store) {
+    ShardRecovery(int shard, SeriesRegistry registry, ShardStore store, PostingsShard index) {
         this.shard = shard;
         this.registry = registry;
         this.store = store;
+        this.index = index;
     }
 
     @Override
@@ -80,7 +83,13 @@ final class ShardRecovery implements FrameVisitor {
                 + " conflicts with an earlier series record or hashes to another shard");
         }
         SeriesState state = store.getOrCreate(SeriesRef.localId(ref));
-        store.markLogged(state);
+        if (seriesRecords == 0) {
+            index.bindWriter(Thread.currentThread());
+        }
+        if (!store.isLogged(state)) { // a checkpoint and a later segment may both hold the record
+            store.markLogged(state);
+            index.add(SeriesRef.localId(ref), labels);
+        }
         seriesRecords++;
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.ingest.DurableSignal;
 import io.sluice.ingest.EngineState;
@@ -9,6 +10,7 @@ import io.sluice.ingest.ShardProgress;
 import io.sluice.metrics.IntervalListener;
 import io.sluice.metrics.LatencyRecorders;
 import io.sluice.metrics.MetricsCollector;
+import io.sluice.metrics.QueryMetrics;
 import io.sluice.metrics.ShardCounters;
 import io.sluice.record.SeriesRecord;
 import io.sluice.store.SeriesState;
@@ -22,6 +24,8 @@ import io.sluice.wal.ShardWal;
 import io.sluice.wal.WalFileSystem;
 import io.sluice.wal.WalSegments;
 import org.HdrHistogram.Histogram;
+import org.roaringbitmap.IntIterator;
+import org.roaringbitmap.RoaringBitmap;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -31,8 +35,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +47,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -70,6 +75,8 @@ public final class Sluice implements AutoCloseable {
     private final int shards;
     private final SeriesRegistry registry;
     private final ShardStore[] stores;
+    private final PostingsShard[] indexes;
+    private final QueryMetrics queryMetrics = new QueryMetrics();
     private final ShardCounters[] counters;
     private final ShardProgress[] progress;
     private final MetricsCollector collector;
@@ -84,7 +91,7 @@ public final class Sluice implements AutoCloseable {
     private volatile boolean closed;
 
     private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardStore[] stores,
-                   ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
+                   PostingsShard[] indexes, ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
                    EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock,
                    SegmentPreparer preparer, ReentrantReadWriteLock readers) {
         this.preparer = preparer;
@@ -94,6 +101,7 @@ public final class Sluice implements AutoCloseable {
         this.shards = shards;
         this.registry = registry;
         this.stores = stores;
+        this.indexes = indexes;
         this.counters = counters;
         this.progress = progress;
         this.collector = collector;
@@ -167,10 +175,12 @@ public final class Sluice implements AutoCloseable {
         WalSegments[] segments = new WalSegments[shards];
         ShardStore[] stores = new ShardStore[shards];
         ShardRecovery[] recoveries = new ShardRecovery[shards];
+        PostingsShard[] indexes = new PostingsShard[shards];
         for (int s = 0; s < shards; s++) {
             segments[s] = new WalSegments();
             stores[s] = new ShardStore(s, segments[s]);
-            recoveries[s] = new ShardRecovery(s, registry, stores[s]);
+            indexes[s] = new PostingsShard();
+            recoveries[s] = new ShardRecovery(s, registry, stores[s], indexes[s]);
         }
 
         long start = System.nanoTime();
@@ -203,15 +213,15 @@ public final class Sluice implements AutoCloseable {
             counters[s] = new ShardCounters();
             progress[s] = new ShardProgress();
             latencies[s] = new LatencyRecorders();
-            handlers[s] = new ShardHandler(s, wals.get(s), stores[s], registry, config.durability(), config.ringSize(),
-                latencies[s], counters[s], progress[s], signal, state, config.retention().toMillis(),
+            handlers[s] = new ShardHandler(s, wals.get(s), stores[s], registry, indexes[s], config.durability(),
+                config.ringSize(), latencies[s], counters[s], progress[s], signal, state, config.retention().toMillis(),
                 config.retentionCheckInterval().toNanos());
         }
         IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(),
             config.durability(), handlers, progress, registry, state, signal);
         MetricsCollector collector = new MetricsCollector(latencies, counters);
-        Sluice db = new Sluice(config, dir, shards, registry, stores, counters, progress, collector, ring, state, report,
-            lockChannel, lock, preparer, readers);
+        Sluice db = new Sluice(config, dir, shards, registry, stores, indexes, counters, progress, collector, ring, state,
+            report, lockChannel, lock, preparer, readers);
         ring.start();
         db.metricsThread.start();
         LOG.log(System.Logger.Level.DEBUG, "opened {0}: {1} shard(s), replayed {2} samples in {3}s", dir, shards,
@@ -275,7 +285,7 @@ public final class Sluice implements AutoCloseable {
         List<Integer> found = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             s.filter(Files::isDirectory).forEach(p -> {
-                Matcher m = SHARD_DIR.matcher(p.getFileName().toString());
+                java.util.regex.Matcher m = SHARD_DIR.matcher(p.getFileName().toString());
                 if (m.matches()) {
                     found.add(Integer.parseInt(m.group(1)));
                 }
@@ -375,7 +385,8 @@ public final class Sluice implements AutoCloseable {
                 progress[s].durableSequence()));
         }
         Histogram[] h = collector.snapshot();
-        return new EngineMetrics(System.currentTimeMillis(), list, ring.commitRejections(), h[0], h[1], h[2], h[3]);
+        return new EngineMetrics(System.currentTimeMillis(), list, ring.commitRejections(), h[0], h[1], h[2], h[3],
+            queryMetrics.lookups(), queryMetrics.queries(), queryMetrics.queryLatency());
     }
 
     /**
@@ -454,6 +465,115 @@ public final class Sluice implements AutoCloseable {
         } finally {
             readers.readLock().unlock();
         }
+    }
+
+    /**
+     * The refs of the series that match every matcher, in ref order (shard, then local id). The
+     * index holds the series that have a record in the WAL; a series being created concurrently
+     * is either wholly in the answer or not in it.
+     *
+     * @throws IllegalArgumentException if no matcher is given or every matcher matches the empty
+     *                                  string (see {@link Matcher#checkSelector})
+     */
+    public long[] series(Matcher... matchers) {
+        Matcher.checkSelector(matchers);
+        checkReadable();
+        long start = System.nanoTime();
+        long[] refs = select(matchers);
+        queryMetrics.lookup(System.nanoTime() - start);
+        return refs;
+    }
+
+    /** Scatter: each shard's index answers for its series; gather: the refs, shard by shard. */
+    private long[] select(Matcher[] matchers) {
+        RoaringBitmap[] perShard = new RoaringBitmap[shards];
+        long total = 0;
+        for (int s = 0; s < shards; s++) {
+            perShard[s] = indexes[s].select(matchers);
+            total += perShard[s].getLongCardinality();
+        }
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("selector " + Matcher.toString(matchers) + " matches " + total
+                + " series, more than an array can hold");
+        }
+        long[] refs = new long[(int) total];
+        int k = 0;
+        for (int s = 0; s < shards; s++) {
+            IntIterator it = perShard[s].getIntIterator();
+            while (it.hasNext()) {
+                refs[k++] = SeriesRef.of(s, it.next());
+            }
+        }
+        return refs;
+    }
+
+    /**
+     * Runs a query: the series that match every matcher, each with its samples in
+     * {@code [mint, maxt]}. Close the set when done (its latency is recorded then).
+     *
+     * @throws IllegalArgumentException if the selector would match every series, or mint &gt; maxt
+     */
+    public SeriesSet query(long mint, long maxt, Matcher... matchers) {
+        Matcher.checkSelector(matchers);
+        if (mint > maxt) {
+            throw new IllegalArgumentException("mint " + mint + " is after maxt " + maxt);
+        }
+        checkReadable();
+        long start = System.nanoTime();
+        long[] refs = select(matchers);
+        return new SeriesSet(this, refs, mint, maxt, queryMetrics, System.nanoTime() - start);
+    }
+
+    /** Label names that some series carries, sorted. */
+    public List<String> labelNames() {
+        checkReadable();
+        long start = System.nanoTime();
+        TreeSet<String> names = new TreeSet<>();
+        for (PostingsShard index : indexes) {
+            names.addAll(index.labelNames());
+        }
+        queryMetrics.lookup(System.nanoTime() - start);
+        return Collections.unmodifiableList(new ArrayList<>(names));
+    }
+
+    /**
+     * The values of label {@code name}, sorted: of all series when no matcher is given, else of the
+     * series that match every matcher.
+     *
+     * @throws IllegalArgumentException if matchers are given and every one matches the empty string
+     */
+    public List<String> labelValues(String name, Matcher... matchers) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(matchers, "matchers");
+        if (matchers.length > 0) {
+            Matcher.checkSelector(matchers);
+        }
+        checkReadable();
+        long start = System.nanoTime();
+        TreeSet<String> values = new TreeSet<>();
+        for (int s = 0; s < shards; s++) {
+            PostingsShard index = indexes[s];
+            if (matchers.length == 0) {
+                values.addAll(index.labelValues(name, null));
+                continue;
+            }
+            RoaringBitmap among = index.select(matchers);
+            if (among.getLongCardinality() < index.valueCount(name)) {
+                // Fewer series than values: read the value off each series instead of probing every posting.
+                IntIterator it = among.getIntIterator();
+                while (it.hasNext()) {
+                    Labels l = registry.labels(s, it.next());
+                    String v = l == null ? null : l.get(name);
+                    if (v != null) {
+                        values.add(v);
+                    }
+                }
+            } else {
+                values.addAll(index.labelValues(name, among));
+            }
+        }
+        queryMetrics.lookup(System.nanoTime() - start);
+        return Collections.unmodifiableList(new ArrayList<>(values));
     }
 
     /** Stored samples of one series. */

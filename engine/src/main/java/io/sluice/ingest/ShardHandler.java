@@ -3,6 +3,7 @@ package io.sluice.ingest;
 import com.lmax.disruptor.EventHandler;
 import io.sluice.engine.Durability;
 import io.sluice.engine.Labels;
+import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.metrics.LatencyRecorders;
 import io.sluice.metrics.ShardCounters;
@@ -36,6 +37,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     private final ShardWal wal;
     private final ShardStore store;
     private final SeriesRegistry registry;
+    private final PostingsShard index;
     private final Durability.Mode mode;
     private final long intervalNanos;
     private final LatencyRecorders latency;
@@ -71,14 +73,15 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     private final long retireIntervalNanos;
     private long retiredSegments;
 
-    public ShardHandler(int shard, ShardWal wal, ShardStore store, SeriesRegistry registry, Durability durability,
-                        int ringSize, LatencyRecorders latency, ShardCounters counters, ShardProgress progress,
-                        DurableSignal durableSignal, EngineState engine, long retention,
+    public ShardHandler(int shard, ShardWal wal, ShardStore store, SeriesRegistry registry, PostingsShard index,
+                        Durability durability, int ringSize, LatencyRecorders latency, ShardCounters counters,
+                        ShardProgress progress, DurableSignal durableSignal, EngineState engine, long retention,
                         long retireIntervalNanos) {
         this.shard = shard;
         this.wal = wal;
         this.store = store;
         this.registry = registry;
+        this.index = index;
         this.mode = durability.mode();
         this.intervalNanos = durability.interval().toNanos();
         this.latency = latency;
@@ -105,6 +108,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     public void onStart() {
         writer = Thread.currentThread();
         wal.bindWriter(writer);
+        index.bindWriter(writer);
     }
 
     @Override
@@ -287,6 +291,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         SeriesRecord.write(wal.buffer(), frame + FrameDescriptor.BODY_OFFSET, state.ref(), labels);
         wal.commit(frame, length);
         store.markLogged(state);
+        index.add(id, labels); // after the record: the index holds exactly the series in the WAL
         records++;
         bytes += FrameDescriptor.framedLength(length);
         seriesCreated++;

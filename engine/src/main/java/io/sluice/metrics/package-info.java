@@ -2,7 +2,8 @@
  * Counters and latency: per-shard {@link io.sluice.metrics.ShardCounters}, per-shard HdrHistogram
  * recorders ({@link io.sluice.metrics.LatencyRecorders}: publish to appended, publish to durable),
  * and the {@link io.sluice.metrics.MetricsCollector} that merges them into cumulative and
- * per-interval histograms.
+ * per-interval histograms; {@link io.sluice.metrics.QueryMetrics} counts lookups and queries and
+ * records query latency (any reader thread).
  *
  * <p>Threading: each recorder and counter set has one writer, its shard handler; the collector
  * thread and {@code Sluice.metrics()} read them without stopping the writers.

@@ -100,7 +100,7 @@ class WalFuzzTest {
         WalSegments segments = new WalSegments();
         ShardStore store = new ShardStore(0, segments);
         try {
-            ShardLogReader.replay(MappedWalFileSystem.INSTANCE, dir, 0, 1, new ShardRecovery(0, registry, store), repair,
+            ShardLogReader.replay(MappedWalFileSystem.INSTANCE, dir, 0, 1, new ShardRecovery(0, registry, store, new io.sluice.index.PostingsShard()), repair,
                 segments);
             return 0;
         } catch (WalCorruptionException e) {
