@@ -257,11 +257,12 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     /**
      * Deletes the oldest sealed segments whose samples are all older than the retention period,
      * measured back from the newest sample timestamp written to this shard. Costs one comparison per
-     * batch unless a segment is due; then a checkpoint of every series of the shard is written first.
+     * batch unless a segment is due; then the store drops the segments' samples here and the retention
+     * thread writes a checkpoint of every series of the shard, deletes the files and unmaps them.
      */
     private void applyRetention(long now) throws IOException {
-        if (wal.hasRetired()) {
-            wal.releaseRetired();
+        if (!wal.retirementIdle()) {
+            return; // one retirement at a time; a failed one throws here and fails the shard
         }
         long cutoff = newestTimestamp - retention;
         if (newestTimestamp == Long.MIN_VALUE || cutoff > newestTimestamp || cutoff <= wal.oldestSealedMaxTimestamp()
@@ -273,9 +274,9 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         if (n == 0) {
             return;
         }
-        long base = wal.writeCheckpoint(n, new LoggedSeries());
-        store.dropBefore(base);
-        wal.deleteOldest(n);
+        LoggedSeries series = new LoggedSeries();
+        store.dropBefore(wal.retainedBase(n)); // while the segments are still listed and mapped
+        wal.retire(n, series);
         retiredSegments += n;
     }
 
