@@ -3,6 +3,7 @@ package io.sluice.ingest;
 import com.lmax.disruptor.EventHandler;
 import io.sluice.engine.Durability;
 import io.sluice.engine.Labels;
+import io.sluice.engine.SeriesRef;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.metrics.LatencyRecorders;
 import io.sluice.metrics.ShardCounters;
@@ -10,8 +11,11 @@ import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.store.SeriesState;
 import io.sluice.store.ShardStore;
+import io.sluice.wal.Checkpoints;
 import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.ShardWal;
+import io.sluice.wal.WalSegment;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -90,7 +94,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         this.unforcedCounts = new int[pending];
         this.retention = retention;
         long newest = Long.MIN_VALUE;
-        for (io.sluice.wal.WalSegment seg : wal.segments().snapshot()) {
+        for (WalSegment seg : wal.segments().snapshot()) {
             newest = Math.max(newest, seg.maxTimestamp());
         }
         this.newestTimestamp = newest;
@@ -281,7 +285,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     /** The SERIES record bodies of every series of this shard that has one in the WAL, for a checkpoint. */
-    private final class LoggedSeries implements io.sluice.wal.Checkpoints.SeriesBodies {
+    private final class LoggedSeries implements Checkpoints.SeriesBodies {
         private final int[] ids;
         private final Labels[] labels;
         private final int count;
@@ -315,8 +319,8 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
 
         @Override
-        public void write(int i, org.agrona.MutableDirectBuffer buffer, int offset) {
-            SeriesRecord.write(buffer, offset, io.sluice.engine.SeriesRef.of(shard, ids[i]), labels[i]);
+        public void write(int i, MutableDirectBuffer buffer, int offset) {
+            SeriesRecord.write(buffer, offset, SeriesRef.of(shard, ids[i]), labels[i]);
         }
     }
 

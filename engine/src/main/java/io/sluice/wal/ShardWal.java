@@ -5,6 +5,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -263,7 +264,7 @@ public final class ShardWal implements AutoCloseable {
         Path previous = checkpoint;
         Path next = dir.resolve(Checkpoints.fileName(base));
         checkpoint = next;
-        java.util.concurrent.Callable<Void> task = () -> {
+        Callable<Void> task = () -> {
             try {
                 Checkpoints.write(fs, dir, shard, shardCount, base, series);
                 if (previous != null && !previous.equals(next)) {
