@@ -86,6 +86,7 @@ public final class Sluice implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final SegmentPreparer preparer;
+    private final ExecutorService retirer;
     private final Thread metricsThread;
     private final ReentrantReadWriteLock readers;
     private volatile boolean closed;
@@ -93,8 +94,9 @@ public final class Sluice implements AutoCloseable {
     private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardStore[] stores,
                    PostingsShard[] indexes, ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
                    EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock,
-                   SegmentPreparer preparer, ReentrantReadWriteLock readers) {
+                   SegmentPreparer preparer, ReentrantReadWriteLock readers, ExecutorService retirer) {
         this.preparer = preparer;
+        this.retirer = retirer;
         this.readers = readers;
         this.config = config;
         this.dir = dir;
@@ -142,8 +144,14 @@ public final class Sluice implements AutoCloseable {
         }
         List<ShardWal> wals = new ArrayList<>();
         SegmentPreparer preparer = new SegmentPreparer(config.prefaultSegments());
+        // Retention's file work (checkpoint, deletions, directory force, unmapping) runs here, off the writers.
+        ExecutorService retirer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "sluice-retention");
+            t.setDaemon(true);
+            return t;
+        });
         try {
-            return openLocked(config, fs, dir, lockChannel, lock, wals, preparer);
+            return openLocked(config, fs, dir, lockChannel, lock, wals, preparer, retirer);
         } catch (IOException | RuntimeException | Error e) {
             for (ShardWal w : wals) {
                 try {
@@ -153,6 +161,7 @@ public final class Sluice implements AutoCloseable {
                 }
             }
             preparer.close();
+            retirer.shutdown();
             lock.release();
             lockChannel.close();
             throw e;
@@ -160,8 +169,8 @@ public final class Sluice implements AutoCloseable {
     }
 
     private static Sluice openLocked(SluiceConfig config, WalFileSystem fs, Path dir, FileChannel lockChannel,
-                                     FileLock lock, List<ShardWal> wals, SegmentPreparer preparer)
-        throws IOException {
+                                     FileLock lock, List<ShardWal> wals, SegmentPreparer preparer,
+                                     ExecutorService retirer) throws IOException {
         int shards = resolveShards(config, dir);
         long segmentSize = config.segmentSize();
         SeriesRegistry registry = new SeriesRegistry(shards, config.hasher(), labels -> {
@@ -202,6 +211,7 @@ public final class Sluice implements AutoCloseable {
         ReentrantReadWriteLock readers = new ReentrantReadWriteLock();
         for (ShardWal w : wals) {
             w.unmapGate(readers.writeLock());
+            w.retirer(retirer);
         }
         EngineState state = new EngineState();
         DurableSignal signal = new DurableSignal();
@@ -221,7 +231,7 @@ public final class Sluice implements AutoCloseable {
             config.durability(), handlers, progress, registry, state, signal);
         MetricsCollector collector = new MetricsCollector(latencies, counters);
         Sluice db = new Sluice(config, dir, shards, registry, stores, indexes, counters, progress, collector, ring, state,
-            report, lockChannel, lock, preparer, readers);
+            report, lockChannel, lock, preparer, readers, retirer);
         ring.start();
         db.metricsThread.start();
         LOG.log(System.Logger.Level.DEBUG, "opened {0}: {1} shard(s), replayed {2} samples in {3}s", dir, shards,
@@ -651,6 +661,7 @@ public final class Sluice implements AutoCloseable {
             error = e;
         }
         preparer.close(); // after the shards: closing a shard's log discards its prepared segment
+        retirer.shutdown(); // idle: each shard's close waited for its retirement in flight
         metricsThread.interrupt();
         try {
             metricsThread.join(TimeUnit.SECONDS.toMillis(5));

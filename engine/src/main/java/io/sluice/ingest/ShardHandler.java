@@ -3,6 +3,7 @@ package io.sluice.ingest;
 import com.lmax.disruptor.EventHandler;
 import io.sluice.engine.Durability;
 import io.sluice.engine.Labels;
+import io.sluice.engine.SeriesRef;
 import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.metrics.LatencyRecorders;
@@ -12,8 +13,11 @@ import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.store.SeriesState;
 import io.sluice.store.ShardStore;
+import io.sluice.wal.Checkpoints;
 import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.ShardWal;
+import io.sluice.wal.WalSegment;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -96,7 +100,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         this.unforcedCounts = new int[pending];
         this.retention = retention;
         long newest = Long.MIN_VALUE;
-        for (io.sluice.wal.WalSegment seg : wal.segments().snapshot()) {
+        for (WalSegment seg : wal.segments().snapshot()) {
             newest = Math.max(newest, seg.maxTimestamp());
         }
         this.newestTimestamp = newest;
@@ -353,11 +357,12 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     /**
      * Deletes the oldest sealed segments whose samples are all older than the retention period,
      * measured back from the newest sample timestamp written to this shard. Costs one comparison per
-     * batch unless a segment is due; then a checkpoint of every series of the shard is written first.
+     * batch unless a segment is due; then the store drops the segments' samples here and the retention
+     * thread writes a checkpoint of every series of the shard, deletes the files and unmaps them.
      */
     private void applyRetention(long now) throws IOException {
-        if (wal.hasRetired()) {
-            wal.releaseRetired();
+        if (!wal.retirementIdle()) {
+            return; // one retirement at a time; a failed one throws here and fails the shard
         }
         long cutoff = newestTimestamp - retention;
         if (newestTimestamp == Long.MIN_VALUE || cutoff > newestTimestamp || cutoff <= wal.oldestSealedMaxTimestamp()
@@ -369,14 +374,14 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         if (n == 0) {
             return;
         }
-        long base = wal.writeCheckpoint(n, new LoggedSeries());
-        store.dropBefore(base);
-        wal.deleteOldest(n);
+        LoggedSeries series = new LoggedSeries();
+        store.dropBefore(wal.retainedBase(n)); // while the segments are still listed and mapped
+        wal.retire(n, series);
         retiredSegments += n;
     }
 
     /** The SERIES record bodies of every series of this shard that has one in the WAL, for a checkpoint. */
-    private final class LoggedSeries implements io.sluice.wal.Checkpoints.SeriesBodies {
+    private final class LoggedSeries implements Checkpoints.SeriesBodies {
         private final int[] ids;
         private final Labels[] labels;
         private final int count;
@@ -410,8 +415,8 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
 
         @Override
-        public void write(int i, org.agrona.MutableDirectBuffer buffer, int offset) {
-            SeriesRecord.write(buffer, offset, io.sluice.engine.SeriesRef.of(shard, ids[i]), labels[i]);
+        public void write(int i, MutableDirectBuffer buffer, int offset) {
+            SeriesRecord.write(buffer, offset, SeriesRef.of(shard, ids[i]), labels[i]);
         }
     }
 

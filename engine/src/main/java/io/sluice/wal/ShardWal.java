@@ -5,9 +5,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.Lock;
 import java.util.zip.CRC32C;
@@ -54,9 +54,9 @@ public final class ShardWal implements AutoCloseable {
     private int rolls;
     private Thread writer;
     private boolean closed;
-    /** Segments retention removed and deleted, still mapped until no reader can be inside them. */
-    private final List<WalSegment> retired = new ArrayList<>();
     private Lock unmapGate;
+    private ExecutorService retirer;
+    private Future<?> retiring;
     private Path checkpoint;
 
     private ShardWal(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize, boolean forceOnRoll,
@@ -249,70 +249,111 @@ public final class ShardWal implements AutoCloseable {
         return n;
     }
 
+    /** Shard-log position of segment {@code n}, where the log starts once the {@code n} before it are retired. */
+    public long retainedBase(int n) {
+        return segments.snapshot()[n].basePosition();
+    }
+
     /**
-     * First step of deleting the oldest {@code n} segments: writes a checkpoint of every series of the
-     * shard for the log that then starts at segment {@code n}, durably.
-     *
-     * @return the shard-log position where the log will start
+     * Retires the oldest {@code n} segments: removes them from the live list at once (readers no
+     * longer find them; call the store's {@code dropBefore(retainedBase(n))} first), then, on the
+     * retention thread, writes a checkpoint of {@code series} for the log that starts at segment
+     * {@code n} durably, deletes the previous checkpoint and the segment files, forces the directory,
+     * and unmaps the segments once no reader is inside. Nothing here waits for I/O on the writer.
+     * Call only when {@link #retirementIdle()} is true.
      */
-    public long writeCheckpoint(int n, Checkpoints.SeriesBodies series) throws IOException {
+    public void retire(int n, Checkpoints.SeriesBodies series) throws IOException {
         assert onWriterThread();
-        WalSegment first = segments.snapshot()[n];
+        long base = retainedBase(n);
+        WalSegment[] gone = segments.removeFirst(n);
         Path previous = checkpoint;
-        checkpoint = Checkpoints.write(fs, dir, shard, shardCount, first.basePosition(), series);
-        if (previous != null && !previous.equals(checkpoint)) {
-            fs.delete(previous);
+        Path next = dir.resolve(Checkpoints.fileName(base));
+        checkpoint = next;
+        Callable<Void> task = () -> {
+            try {
+                Checkpoints.write(fs, dir, shard, shardCount, base, series);
+                if (previous != null && !previous.equals(next)) {
+                    fs.delete(previous);
+                }
+                for (WalSegment g : gone) {
+                    fs.delete(g.path());
+                }
+                fs.syncDirectory(dir);
+            } finally {
+                unmap(gone);
+            }
+            return null;
+        };
+        ExecutorService e = retirer;
+        if (e == null) {
+            try {
+                task.call();
+            } catch (IOException | RuntimeException ex) {
+                throw ex;
+            } catch (Exception ex) {
+                throw new IOException("retiring segments of shard " + shard + " failed: " + ex, ex);
+            }
+        } else {
+            retiring = e.submit(task);
         }
-        return first.basePosition();
     }
 
-    /**
-     * Second step, after {@link #writeCheckpoint}: removes the oldest {@code n} segments from the
-     * live list (readers no longer find them), deletes their files and forces the directory. Their
-     * mappings are released once no reader can be inside ({@link #releaseRetired()}).
-     */
-    public void deleteOldest(int n) throws IOException {
-        assert onWriterThread();
-        for (WalSegment g : segments.removeFirst(n)) {
-            retired.add(g);
-            fs.delete(g.path());
-        }
-        fs.syncDirectory(dir);
-        releaseRetired();
-    }
-
-    /**
-     * The lock that keeps readers out of the mapped segments (the engine's reader gate): retired
-     * segments are unmapped only while it can be had without waiting.
-     */
-    public void unmapGate(Lock gate) {
-        this.unmapGate = gate;
-    }
-
-    /** True if retired segments are still mapped. */
-    public boolean hasRetired() {
-        return !retired.isEmpty();
-    }
-
-    /** Unmaps retired segments if no reader is inside; never blocks the writer. */
-    public void releaseRetired() {
-        if (retired.isEmpty()) {
-            return;
-        }
+    /** Unmaps retired segments once no reader can be inside them (retention thread, or inline). */
+    private void unmap(WalSegment[] gone) {
         Lock gate = unmapGate;
-        if (gate != null && !gate.tryLock()) {
-            return; // a reader is inside: try again at the end of the next batch
+        if (gate != null) {
+            gate.lock();
         }
         try {
-            for (WalSegment g : retired) {
+            for (WalSegment g : gone) {
                 g.mapping().close();
             }
-            retired.clear();
         } finally {
             if (gate != null) {
                 gate.unlock();
             }
         }
+    }
+
+    /**
+     * True if no retirement is in flight. A finished one that failed throws its error here, on the
+     * writer, so that the engine fails with it.
+     */
+    public boolean retirementIdle() throws IOException {
+        Future<?> f = retiring;
+        if (f == null) {
+            return true;
+        }
+        if (!f.isDone()) {
+            return false;
+        }
+        retiring = null;
+        awaitRetirement(f);
+        return true;
+    }
+
+    private void awaitRetirement(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (ExecutionException e) {
+            throw SegmentPreparer.unwrap(e.getCause(), -1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for a retention step of shard " + shard, e);
+        }
+    }
+
+    /**
+     * The lock that keeps readers out of the mapped segments (the engine's reader gate): retired
+     * segments are unmapped while holding it.
+     */
+    public void unmapGate(Lock gate) {
+        this.unmapGate = gate;
+    }
+
+    /** The thread retention's file work runs on; null to run it on the writer. */
+    public void retirer(ExecutorService executor) {
+        this.retirer = executor;
     }
 
     /** Binds the single-writer check to the calling thread; replay hands the log to the handler. */
@@ -377,12 +418,13 @@ public final class ShardWal implements AutoCloseable {
                 dirty = false;
                 forces++;
             }
+            Future<?> f = retiring;
+            retiring = null;
+            if (f != null) {
+                awaitRetirement(f); // its files are deleted before the directory is released
+            }
         } finally {
             segments.closeAll();
-            for (WalSegment g : retired) {
-                g.mapping().close(); // the engine's close has let every reader out
-            }
-            retired.clear();
         }
     }
 
