@@ -277,20 +277,24 @@ public final class Labels {
             if (i > 0) {
                 sb.append(", ");
             }
-            sb.append(names[i]).append("=\"");
-            String v = values[i];
-            for (int k = 0; k < v.length(); k++) {
-                char c = v.charAt(k);
-                if (c == '"' || c == '\\') {
-                    sb.append('\\').append(c);
-                } else if (c == '\n') {
-                    sb.append("\\n");
-                } else {
-                    sb.append(c);
-                }
-            }
-            sb.append('"');
+            appendQuoted(sb.append(names[i]).append('='), values[i]);
         }
         return sb.append('}').toString();
+    }
+
+    /** Appends {@code v} in double quotes, with {@code "}, {@code \\} and newline escaped (PromQL notation). */
+    static StringBuilder appendQuoted(StringBuilder sb, String v) {
+        sb.append('"');
+        for (int k = 0; k < v.length(); k++) {
+            char c = v.charAt(k);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"');
     }
 }

@@ -239,18 +239,7 @@ public final class Matcher {
     }
 
     static String quote(String v) {
-        StringBuilder sb = new StringBuilder(v.length() + 2).append('"');
-        for (int k = 0; k < v.length(); k++) {
-            char c = v.charAt(k);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c == '\n') {
-                sb.append("\\n");
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.append('"').toString();
+        return Labels.appendQuoted(new StringBuilder(v.length() + 2), v).toString();
     }
 
     @Override

@@ -104,11 +104,7 @@ final class ShardRecovery implements FrameVisitor {
         }
         long ref = SamplesRecord.ref(buf, body);
         checkShard(ref);
-        SeriesState state = store.get(SeriesRef.localId(ref));
-        if (state == null || !store.isLogged(state)) {
-            throw new RecordRejectedException("samples for series " + SeriesRef.toString(ref)
-                + " before its series record");
-        }
+        SeriesState state = loggedState(ref, "samples", -1);
         long last = store.lastTimestamp(state);
         long first = SamplesRecord.timestamp(buf, body, 0);
         for (int i = 0; i < count; i++) {
@@ -138,11 +134,7 @@ final class ShardRecovery implements FrameVisitor {
         for (int i = 0; i < count; i++) {
             long ref = MixedRecord.ref(buf, body, i);
             checkShard(ref);
-            SeriesState state = store.get(SeriesRef.localId(ref));
-            if (state == null || !store.isLogged(state)) {
-                throw new RecordRejectedException("mixed entry " + i + " for series " + SeriesRef.toString(ref)
-                    + " before its series record");
-            }
+            SeriesState state = loggedState(ref, "mixed entry", i);
             long ts = MixedRecord.timestamp(buf, body, i);
             long last = store.lastTimestamp(state);
             if (ts <= last) {
@@ -156,6 +148,17 @@ final class ShardRecovery implements FrameVisitor {
         }
         samplesRecords++;
         samples += count;
+    }
+
+    /** The state of {@code ref}, whose SERIES record must already have been replayed (invariant 2). */
+    private SeriesState loggedState(long ref, String what, int entry) throws RecordRejectedException {
+        SeriesState state = store.get(SeriesRef.localId(ref));
+        if (state == null || !store.isLogged(state)) {
+            throw new RecordRejectedException(what + (entry >= 0 ? " " + entry : "") + " for series "
+                + SeriesRef.toString(ref)
+                + " before its series record");
+        }
+        return state;
     }
 
     private void checkShard(long ref) throws RecordRejectedException {

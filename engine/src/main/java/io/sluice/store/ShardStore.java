@@ -169,11 +169,7 @@ public final class ShardStore {
             long pos = s.position(r);
             WalSegment seg = segments.find(pos & ~ENTRY);
             if (seg != null) {
-                firstTs = pos < 0
-                    ? seg.mapping().buffer().getLong((int) ((pos & ~ENTRY) - seg.basePosition())
-                        + MixedRecord.ENTRY_TIMESTAMP)
-                    : SamplesRecord.timestamp(seg.mapping().buffer(), (int) (pos - seg.basePosition())
-                        + FrameDescriptor.BODY_OFFSET, 0);
+                firstTs = timestampAt(seg, pos, false);
             }
         }
         s.dropRecords(r, dropped, firstTs);
@@ -245,6 +241,19 @@ public final class ShardStore {
         return delivered;
     }
 
+    /**
+     * The first or last timestamp stored at {@code pos} (a SAMPLES record, or a single MIXED entry
+     * when the {@link #ENTRY} bit is set) in {@code seg}, the segment that holds it.
+     */
+    private static long timestampAt(WalSegment seg, long pos, boolean last) {
+        DirectBuffer buf = seg.mapping().buffer();
+        if (pos < 0) {
+            return buf.getLong((int) ((pos & ~ENTRY) - seg.basePosition()) + MixedRecord.ENTRY_TIMESTAMP);
+        }
+        int body = (int) (pos - seg.basePosition()) + FrameDescriptor.BODY_OFFSET;
+        return SamplesRecord.timestamp(buf, body, last ? SamplesRecord.count(buf, body) - 1 : 0);
+    }
+
     /** Binary search for the first record (not dropped by retention) whose last sample is >= mint. */
     private int firstRecordReaching(SeriesState s, int records, long mint) {
         int lo = s.firstRecord();
@@ -258,15 +267,7 @@ public final class ShardStore {
                 lo = mid + 1;
                 continue;
             }
-            DirectBuffer buf = seg.mapping().buffer();
-            long lastTs;
-            if (pos < 0) {
-                lastTs = buf.getLong((int) ((pos & ~ENTRY) - seg.basePosition()) + MixedRecord.ENTRY_TIMESTAMP);
-            } else {
-                int body = (int) (pos - seg.basePosition()) + FrameDescriptor.BODY_OFFSET;
-                lastTs = SamplesRecord.timestamp(buf, body, SamplesRecord.count(buf, body) - 1);
-            }
-            if (lastTs >= mint) {
+            if (timestampAt(seg, pos, true) >= mint) {
                 answer = mid;
                 hi = mid - 1;
             } else {

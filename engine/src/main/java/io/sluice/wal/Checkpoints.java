@@ -105,14 +105,7 @@ public final class Checkpoints {
             fs.syncDirectory(dir);
             return path;
         } catch (IOException | RuntimeException e) {
-            if (mapping != null) {
-                mapping.close();
-            }
-            try {
-                fs.delete(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            SegmentFiles.discard(fs, tmp, mapping, e);
             throw e;
         }
     }

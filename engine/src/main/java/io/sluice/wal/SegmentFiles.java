@@ -40,6 +40,21 @@ final class SegmentFiles {
         }
     }
 
+    /**
+     * After a failure while creating {@code tmp}: unmaps it (if mapped) and deletes it, adding a
+     * failed delete to {@code failure} as suppressed. The caller rethrows {@code failure}.
+     */
+    static void discard(WalFileSystem fs, Path tmp, SegmentMapping mapping, Exception failure) {
+        if (mapping != null) {
+            mapping.close();
+        }
+        try {
+            fs.delete(tmp);
+        } catch (IOException suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+    }
+
     static Path path(Path dir, long basePosition) {
         return dir.resolve(SegmentDescriptor.fileName(basePosition));
     }
@@ -73,14 +88,7 @@ final class SegmentFiles {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            if (mapping != null) {
-                mapping.close();
-            }
-            try {
-                fs.delete(tmp);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            SegmentFiles.discard(fs, tmp, mapping, e);
             throw e;
         }
         return new WalSegment(shard, path, basePosition, mapping);
