@@ -172,10 +172,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         int[] ids = event.localIds;
         for (int k = 0; k < n; k++) {
             int id = ids[k];
-            SeriesState state = store.get(id);
-            if (state == null) {
-                state = store.getOrCreate(id);
-            }
+            SeriesState state = store.getOrCreate(id); // a plain lookup once the series exists
             if (!store.isLogged(state)) {
                 logSeries(state, id);
             }
@@ -228,10 +225,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     private void appendRun(int id, long[] ts, double[] vs, int from, int to) throws IOException {
-        SeriesState state = store.get(id);
-        if (state == null) {
-            state = store.getOrCreate(id);
-        }
+        SeriesState state = store.getOrCreate(id); // a plain lookup once the series exists
         if (!store.isLogged(state)) {
             logSeries(state, id);
         }
