@@ -27,14 +27,13 @@ public final class Labels {
 
     private static final LongHashFunction XX3 = LongHashFunction.xx3();
 
-    private final String[] names;
-    private final String[] values;
+    /** Names and values interleaved, sorted by name: {@code n0, v0, n1, v1, ...} (one object per label set). */
+    private final String[] pairs;
     private final long hash64;
 
-    private Labels(String[] names, String[] values) {
-        this.names = names;
-        this.values = values;
-        this.hash64 = computeHash(names, values);
+    private Labels(String[] pairs) {
+        this.pairs = pairs;
+        this.hash64 = computeHash(pairs);
     }
 
     /**
@@ -44,21 +43,11 @@ public final class Labels {
      */
     public static Labels of(String... namesAndValues) {
         Objects.requireNonNull(namesAndValues, "namesAndValues");
-        if (namesAndValues.length == 0) {
-            throw new IllegalArgumentException("a series needs at least one label");
-        }
         if ((namesAndValues.length & 1) != 0) {
             throw new IllegalArgumentException("labels come in name/value pairs, but " + namesAndValues.length
                 + " strings were given");
         }
-        int n = namesAndValues.length / 2;
-        String[] names = new String[n];
-        String[] values = new String[n];
-        for (int i = 0; i < n; i++) {
-            names[i] = namesAndValues[2 * i];
-            values[i] = namesAndValues[2 * i + 1];
-        }
-        return build(names, values);
+        return build(namesAndValues.clone());
     }
 
     /**
@@ -68,15 +57,13 @@ public final class Labels {
      */
     public static Labels of(Map<String, String> labels) {
         Objects.requireNonNull(labels, "labels");
-        String[] names = new String[labels.size()];
-        String[] values = new String[labels.size()];
+        String[] pairs = new String[2 * labels.size()];
         int i = 0;
         for (Map.Entry<String, String> e : labels.entrySet()) {
-            names[i] = e.getKey();
-            values[i] = e.getValue();
-            i++;
+            pairs[i++] = e.getKey();
+            pairs[i++] = e.getValue();
         }
-        return build(names, values);
+        return build(pairs);
     }
 
     /**
@@ -89,40 +76,49 @@ public final class Labels {
         if (names.length != values.length) {
             throw new IllegalArgumentException(names.length + " names but " + values.length + " values");
         }
-        return build(names.clone(), values.clone());
+        String[] pairs = new String[2 * names.length];
+        for (int i = 0; i < names.length; i++) {
+            pairs[2 * i] = names[i];
+            pairs[2 * i + 1] = values[i];
+        }
+        return build(pairs);
     }
 
-    private static Labels build(String[] names, String[] values) {
-        int n = names.length;
+    /** Validates and sorts {@code pairs} (owned by the caller no more) in place. */
+    private static Labels build(String[] pairs) {
+        int n = pairs.length >>> 1;
         if (n == 0) {
             throw new IllegalArgumentException("a series needs at least one label");
         }
         if (n > MAX_LABELS) {
             throw new IllegalArgumentException("a series may have at most " + MAX_LABELS + " labels, got " + n);
         }
-        for (int i = 0; i < n; i++) {
-            validateName(names[i]);
-            validateValue(names[i], values[i]);
+        for (int i = 0; i < pairs.length; i += 2) {
+            validateName(pairs[i]);
+            validateValue(pairs[i], pairs[i + 1]);
         }
-        // Sort by name (insertion sort: label sets are small), carrying values along.
-        for (int i = 1; i < n; i++) {
-            String name = names[i];
-            String value = values[i];
-            int j = i - 1;
-            while (j >= 0 && names[j].compareTo(name) > 0) {
-                names[j + 1] = names[j];
-                values[j + 1] = values[j];
-                j--;
+        // Sort by name (insertion sort: label sets are small and usually arrive sorted), values along.
+        for (int i = 2; i < pairs.length; i += 2) {
+            String name = pairs[i];
+            if (pairs[i - 2].compareTo(name) <= 0) {
+                continue;
             }
-            names[j + 1] = name;
-            values[j + 1] = value;
+            String value = pairs[i + 1];
+            int j = i - 2;
+            while (j >= 0 && pairs[j].compareTo(name) > 0) {
+                pairs[j + 2] = pairs[j];
+                pairs[j + 3] = pairs[j + 1];
+                j -= 2;
+            }
+            pairs[j + 2] = name;
+            pairs[j + 3] = value;
         }
-        for (int i = 1; i < n; i++) {
-            if (names[i].equals(names[i - 1])) {
-                throw new IllegalArgumentException("duplicate label name '" + names[i] + "'");
+        for (int i = 2; i < pairs.length; i += 2) {
+            if (pairs[i].equals(pairs[i - 2])) {
+                throw new IllegalArgumentException("duplicate label name '" + pairs[i] + "'");
             }
         }
-        return new Labels(names, values);
+        return new Labels(pairs);
     }
 
     private static void validateName(String name) {
@@ -186,11 +182,11 @@ public final class Labels {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
-    private static long computeHash(String[] names, String[] values) {
-        long h = 0x9E3779B97F4A7C15L * names.length;
-        for (int i = 0; i < names.length; i++) {
-            h = (h ^ XX3.hashChars(names[i])) * 0xC2B2AE3D27D4EB4FL;
-            h = (h ^ XX3.hashChars(values[i])) * 0x165667B19E3779F9L;
+    private static long computeHash(String[] pairs) {
+        long h = 0x9E3779B97F4A7C15L * (pairs.length >>> 1);
+        for (int i = 0; i < pairs.length; i += 2) {
+            h = (h ^ XX3.hashChars(pairs[i])) * 0xC2B2AE3D27D4EB4FL;
+            h = (h ^ XX3.hashChars(pairs[i + 1])) * 0x165667B19E3779F9L;
             h ^= h >>> 29;
         }
         return h;
@@ -198,23 +194,35 @@ public final class Labels {
 
     /** Number of labels. */
     public int size() {
-        return names.length;
+        return pairs.length >>> 1;
     }
 
     /** The i-th label name in sorted order. */
     public String name(int i) {
-        return names[i];
+        return pairs[2 * i];
     }
 
     /** The i-th label value, in the same order as {@link #name(int)}. */
     public String value(int i) {
-        return values[i];
+        return pairs[2 * i + 1];
     }
 
     /** The value of the named label, or {@code null} if the series has no such label. */
     public String get(String name) {
-        int i = Arrays.binarySearch(names, name);
-        return i >= 0 ? values[i] : null;
+        int lo = 0;
+        int hi = (pairs.length >>> 1) - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int c = pairs[2 * mid].compareTo(name);
+            if (c < 0) {
+                lo = mid + 1;
+            } else if (c > 0) {
+                hi = mid - 1;
+            } else {
+                return pairs[2 * mid + 1];
+            }
+        }
+        return null;
     }
 
     /**
@@ -228,8 +236,8 @@ public final class Labels {
     /** A sorted name to value map (a copy). */
     public Map<String, String> toMap() {
         Map<String, String> m = new TreeMap<>();
-        for (int i = 0; i < names.length; i++) {
-            m.put(names[i], values[i]);
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put(pairs[i], pairs[i + 1]);
         }
         return m;
     }
@@ -237,9 +245,9 @@ public final class Labels {
     /** The number of bytes the names and values take in UTF-8, without framing. */
     public int utf8Bytes() {
         int n = 0;
-        for (int i = 0; i < names.length; i++) {
-            n += names[i].length();
-            n += values[i].getBytes(StandardCharsets.UTF_8).length;
+        for (int i = 0; i < pairs.length; i += 2) {
+            n += pairs[i].length();
+            n += pairs[i + 1].getBytes(StandardCharsets.UTF_8).length;
         }
         return n;
     }
@@ -253,7 +261,7 @@ public final class Labels {
             return false;
         }
         Labels other = (Labels) o;
-        return hash64 == other.hash64 && Arrays.equals(names, other.names) && Arrays.equals(values, other.values);
+        return hash64 == other.hash64 && Arrays.equals(pairs, other.pairs);
     }
 
     /**
@@ -261,7 +269,7 @@ public final class Labels {
      * (the registry compares this way, so it never trusts the hash alone).
      */
     public boolean sameLabelsAs(Labels other) {
-        return this == other || (Arrays.equals(names, other.names) && Arrays.equals(values, other.values));
+        return this == other || Arrays.equals(pairs, other.pairs);
     }
 
     @Override
@@ -272,12 +280,12 @@ public final class Labels {
     /** Prometheus notation: {@code {__name__="cpu", host="a"}}. */
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder(16 * names.length).append('{');
-        for (int i = 0; i < names.length; i++) {
+        StringBuilder sb = new StringBuilder(8 * pairs.length).append('{');
+        for (int i = 0; i < pairs.length; i += 2) {
             if (i > 0) {
                 sb.append(", ");
             }
-            appendQuoted(sb.append(names[i]).append('='), values[i]);
+            appendQuoted(sb.append(pairs[i]).append('='), pairs[i + 1]);
         }
         return sb.append('}').toString();
     }

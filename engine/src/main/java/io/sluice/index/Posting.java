@@ -194,8 +194,12 @@ abstract class Posting {
             }
             RoaringBitmap[] fresh = chunks == null ? new RoaringBitmap[maxChunk + 1]
                 : Arrays.copyOf(chunks, Math.max(chunks.length, maxChunk + 1));
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < n; ) {
                 int c = tail[i] >>> CHUNK_BITS;
+                int j = i + 1;
+                while (j < n && tail[j] >>> CHUNK_BITS == c) {
+                    j++; // ids usually arrive in creation order: a chunk's ids are then one run
+                }
                 RoaringBitmap b = fresh[c];
                 if (b == null) {
                     b = new RoaringBitmap();
@@ -204,7 +208,8 @@ abstract class Posting {
                     b = b.clone(); // copy-on-write of the one chunk; readers keep the old one
                     fresh[c] = b;
                 }
-                b.add(tail[i]);
+                b.addN(tail, i, j - i);
+                i = j;
             }
             int[] next = new int[Math.max(MIN_TAIL, Math.min(MAX_TAIL, total / 16))];
             next[0] = id;

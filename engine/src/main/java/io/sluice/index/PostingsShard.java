@@ -8,9 +8,7 @@ import org.roaringbitmap.RoaringBitmap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The inverted index of one shard: label name → label value → {@link Posting} (shard-local
@@ -26,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * every other method may run on any thread, concurrently with it, without locks.
  */
 public final class PostingsShard {
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Posting>> postings = new ConcurrentHashMap<>();
+    private final StringMap<StringMap<Posting>> postings = new StringMap<>();
     private volatile Posting all;
     private volatile Thread writer;
 
@@ -39,17 +37,20 @@ public final class PostingsShard {
     public void add(int id, Labels labels) {
         assert checkWriter();
         for (int i = 0, n = labels.size(); i < n; i++) {
-            ConcurrentHashMap<String, Posting> values = postings.get(labels.name(i));
+            StringMap<Posting> values = postings.get(labels.name(i));
             if (values == null) {
-                values = new ConcurrentHashMap<>();
+                values = new StringMap<>();
                 postings.put(labels.name(i), values);
             }
             String value = labels.value(i);
-            Posting p = values.get(value);
-            if (p == null) {
-                values.put(value, Posting.of(id));
-            } else if (!p.tryAppend(id)) {
-                values.put(value, p.withAdded(id));
+            int e = values.indexOf(value);
+            if (e < 0) {
+                values.add(value, Posting.of(id));
+            } else {
+                Posting p = values.valueAt(e);
+                if (!p.tryAppend(id)) {
+                    values.replaceAt(e, p.withAdded(id));
+                }
             }
         }
         Posting a = all;
@@ -121,7 +122,7 @@ public final class PostingsShard {
     /** Union of the postings of {@code name} whose value the matcher accepts (or rejects, if {@code invert}). */
     private RoaringBitmap matching(String name, Matcher m, boolean invert) {
         RoaringBitmap out = new RoaringBitmap();
-        Map<String, Posting> values = postings.get(name);
+        StringMap<Posting> values = postings.get(name);
         if (values == null) {
             return out;
         }
@@ -139,11 +140,11 @@ public final class PostingsShard {
         }
         // Many postings: gather their immutable chunks and loose ids, then one multi-way union.
         List<RoaringBitmap> parts = new ArrayList<>();
-        for (Map.Entry<String, Posting> e : values.entrySet()) {
-            if (m.matches(e.getKey()) != invert) {
-                e.getValue().collect(parts, out);
+        values.forEach((value, posting) -> {
+            if (m.matches(value) != invert) {
+                posting.collect(parts, out);
             }
-        }
+        });
         if (parts.isEmpty()) {
             return out;
         }
@@ -153,7 +154,7 @@ public final class PostingsShard {
 
     /** For a matcher that matches "": drop the series whose value of the label it rejects. */
     private void subtractNonMatching(RoaringBitmap result, Matcher m) {
-        Map<String, Posting> values = postings.get(m.name());
+        StringMap<Posting> values = postings.get(m.name());
         if (values == null) {
             return; // nobody has the label: everybody compares as "", which matches
         }
@@ -174,32 +175,32 @@ public final class PostingsShard {
     /** Label names that at least one indexed series carries (unsorted). */
     public Collection<String> labelNames() {
         List<String> names = new ArrayList<>();
-        for (Map.Entry<String, ConcurrentHashMap<String, Posting>> e : postings.entrySet()) {
-            if (!e.getValue().isEmpty()) {
-                names.add(e.getKey());
+        postings.forEach((name, values) -> {
+            if (values.size() > 0) {
+                names.add(name);
             }
-        }
+        });
         return names;
     }
 
     /** Values of {@code name} (unsorted), all of them when {@code among} is null, else those some series in it carries. */
     public List<String> labelValues(String name, RoaringBitmap among) {
         List<String> out = new ArrayList<>();
-        Map<String, Posting> values = postings.get(name);
+        StringMap<Posting> values = postings.get(name);
         if (values == null) {
             return out;
         }
-        for (Map.Entry<String, Posting> e : values.entrySet()) {
-            if (among == null || e.getValue().intersects(among)) {
-                out.add(e.getKey());
+        values.forEach((value, posting) -> {
+            if (among == null || posting.intersects(among)) {
+                out.add(value);
             }
-        }
+        });
         return out;
     }
 
     /** Number of distinct values of {@code name}. */
     public int valueCount(String name) {
-        Map<String, Posting> values = postings.get(name);
+        StringMap<Posting> values = postings.get(name);
         return values == null ? 0 : values.size();
     }
 }

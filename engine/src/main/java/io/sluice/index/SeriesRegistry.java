@@ -128,13 +128,13 @@ public final class SeriesRegistry {
 
     /** Per-shard state. Creation is serialized by the table's monitor. */
     private static final class Shard implements SeriesTable.IdSource {
-        final SeriesTable table = new SeriesTable();
+        final SeriesTable table = new SeriesTable(this);
         volatile Labels[][] pages = new Labels[16][];
         volatile int idLimit;
 
         int create(long hash, Labels labels, ToIntFunction<Labels> validator) {
             validator.applyAsInt(labels); // only on a miss, so the write path never pays for it
-            return table.findOrInsert(hash, labels, this);
+            return table.findOrInsert(hash, labels);
         }
 
         /** Called under the table monitor by {@link SeriesTable#findOrInsert}. */
@@ -160,7 +160,7 @@ public final class SeriesRegistry {
                     return false;
                 }
                 store(localId, labels);
-                table.insert(hash, labels, localId);
+                table.insert(hash, localId);
                 if (localId >= idLimit) {
                     idLimit = localId + 1;
                 }
@@ -184,7 +184,8 @@ public final class SeriesRegistry {
             LABELS.setRelease(p[page], id & (PAGE_SIZE - 1), labels);
         }
 
-        Labels labels(int id) {
+        @Override
+        public Labels labels(int id) {
             Labels[][] p = pages;
             int page = id >>> PAGE_BITS;
             if (page >= p.length || p[page] == null) {

@@ -1,0 +1,179 @@
+package io.sluice.index;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.function.BiConsumer;
+
+/**
+ * A map from string to value with one writer and any number of lock-free readers. It stands in for
+ * a {@code ConcurrentHashMap} in the index, where every series adds up to one new entry per label
+ * (the {@code instance} label is new for every series), and is built so that a million entries
+ * cost the garbage collector little:
+ * <ul>
+ *   <li>Entries are appended, in insertion order, to fixed-size pages of keys and of values. The
+ *       writer's reference stores are therefore sequential: G1 dirties one card per 128 new
+ *       entries, where a hash-ordered reference table dirties a card per entry and keeps its
+ *       concurrent refinement threads busy (measured: a third of the CPU at a million entries).</li>
+ *   <li>The hash table is a {@code long[]} of {@code (hashCode << 32) | (entry + 1)}: no references,
+ *       no node objects, and probing and resizing never touch the keys except to confirm a hit.</li>
+ * </ul>
+ *
+ * <p>Publication: the writer stores a new entry's value and then its key (release) in the pages,
+ * then the slot (release), then the entry count (volatile). A resize fills a new table with plain
+ * stores and publishes it with a volatile store. A value is replaced with a release store. A reader
+ * that finds a slot (acquire) sees its key and value; one that reads the count sees every entry
+ * below it. A reader holding a table the writer has since replaced may miss entries added after
+ * the replacement, never an earlier one. Keys are never removed.
+ *
+ * <p>Threading: {@link #put}, {@link #add} and {@link #replaceAt} belong to the single writer
+ * (asserted by the caller); the other methods are for any thread.
+ *
+ * @param <V> value type; values are never null
+ */
+final class StringMap<V> {
+    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle REFS = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final int INITIAL_SLOTS = 16;
+    private static final int PAGE_BITS = 10;
+    private static final int PAGE_SIZE = 1 << PAGE_BITS;
+    private static final int PAGE_MASK = PAGE_SIZE - 1;
+
+    /** Open addressing, at most half full: {@code (hashCode << 32) | (entry + 1)}, 0 when empty. */
+    private volatile long[] slots = new long[INITIAL_SLOTS];
+    /** Entry e's key is {@code keys[e >>> PAGE_BITS][e & PAGE_MASK]}; values likewise. */
+    private volatile Object[][] keys = new Object[1][];
+    private volatile Object[][] values = new Object[1][];
+    /** Entries published. */
+    private volatile int size;
+
+    /** The value of {@code key}, or null. */
+    V get(String key) {
+        int e = find(slots, key);
+        return e < 0 ? null : valueAt(e);
+    }
+
+    /** The entry index of {@code key} (for {@link #valueAt} and {@link #replaceAt}), or -1. */
+    int indexOf(String key) {
+        return find(slots, key);
+    }
+
+    /** The value of the entry at {@code index} (from {@link #indexOf}). */
+    @SuppressWarnings("unchecked")
+    V valueAt(int index) {
+        return (V) REFS.getAcquire(values[index >>> PAGE_BITS], index & PAGE_MASK);
+    }
+
+    /** Writer only: replaces the value of the entry at {@code index} (from {@link #indexOf}). */
+    void replaceAt(int index, V value) {
+        REFS.setRelease(values[index >>> PAGE_BITS], index & PAGE_MASK, value);
+    }
+
+    /** The entry index of {@code key} in {@code t}, or -1. */
+    private int find(long[] t, String key) {
+        int h = key.hashCode();
+        int mask = t.length - 1;
+        for (int i = spread(h, mask); ; i = (i + 1) & mask) {
+            long slot = (long) SLOTS.getAcquire(t, i);
+            if (slot == 0) {
+                return -1;
+            }
+            if ((int) (slot >>> 32) == h) {
+                int e = (int) slot - 1;
+                Object k = REFS.getAcquire(keys[e >>> PAGE_BITS], e & PAGE_MASK);
+                if (k == key || k.equals(key)) {
+                    return e;
+                }
+            }
+        }
+    }
+
+    /** Writer only: maps {@code key} to {@code value}, adding or replacing. */
+    void put(String key, V value) {
+        int e = find(slots, key);
+        if (e >= 0) {
+            replaceAt(e, value);
+        } else {
+            add(key, value);
+        }
+    }
+
+    /** Writer only: adds {@code key}, which {@link #indexOf} has just reported absent. */
+    void add(String key, V value) {
+        long[] t = slots;
+        int e = size;
+        if (e == Integer.MAX_VALUE - 1) {
+            throw new IllegalStateException("a label has 2^31-2 values in one shard");
+        }
+        int page = e >>> PAGE_BITS;
+        Object[][] k = keys;
+        Object[][] v = values;
+        if (page == k.length) { // grow the page directories; readers keep the old ones, which hold all they need
+            k = Arrays.copyOf(k, 2 * page);
+            v = Arrays.copyOf(v, 2 * page);
+            values = v; // volatile stores, before the slot's release below
+            keys = k;
+        }
+        if (k[page] == null) {
+            k[page] = new Object[PAGE_SIZE];
+            v[page] = new Object[PAGE_SIZE];
+        }
+        v[page][e & PAGE_MASK] = value;
+        REFS.setRelease(k[page], e & PAGE_MASK, key);
+        int h = key.hashCode();
+        long slot = ((long) h << 32) | (e + 1L);
+        if ((e + 1) * 2 > t.length) {
+            long[] grown = grown(t);
+            place(grown, h, slot);
+            slots = grown; // volatile store publishes the filled table
+        } else {
+            int mask = t.length - 1;
+            int i = spread(h, mask);
+            while (t[i] != 0) {
+                i = (i + 1) & mask;
+            }
+            SLOTS.setRelease(t, i, slot);
+        }
+        size = e + 1;
+    }
+
+    private static long[] grown(long[] old) {
+        long[] t = new long[old.length * 2];
+        for (long slot : old) {
+            if (slot != 0) {
+                place(t, (int) (slot >>> 32), slot);
+            }
+        }
+        return t;
+    }
+
+    private static void place(long[] t, int h, long slot) {
+        int mask = t.length - 1;
+        int i = spread(h, mask);
+        while (t[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        t[i] = slot;
+    }
+
+    /** Number of keys (those the writer completed). */
+    int size() {
+        return size;
+    }
+
+    /** Calls {@code action} for every entry published so far, in insertion order. */
+    @SuppressWarnings("unchecked")
+    void forEach(BiConsumer<String, V> action) {
+        int n = size; // volatile load first: the entries below it and their pages are visible
+        Object[][] k = keys;
+        Object[][] v = values;
+        for (int e = 0; e < n; e++) {
+            action.accept((String) k[e >>> PAGE_BITS][e & PAGE_MASK], (V) REFS.getAcquire(v[e >>> PAGE_BITS], e & PAGE_MASK));
+        }
+    }
+
+    /** Fibonacci hashing: the top bits of the product, as many as the mask has. */
+    private static int spread(int h, int mask) {
+        return (h * 0x9E3779B1) >>> Integer.numberOfLeadingZeros(mask);
+    }
+}
