@@ -14,8 +14,11 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code jmh [JMH options] [benchmark regex]}: runs the JMH benchmarks in this jar. The forks get
- * the JVM flags this JDK needs (appended to any {@code -jvmArgsAppend} given), so no flag is ever
- * typed. {@code jmh -l} lists the benchmarks, {@code jmh -h} shows JMH's options.
+ * the JVM flags this JDK needs as {@code -jvmArgsPrepend} (after any given), so no flag is ever
+ * typed. They are not passed as {@code -jvmArgsAppend}: an append given to the runner replaces the
+ * one in a benchmark's {@code @Fork} annotation (such as IndexBenchmark's heap size), and the
+ * benchmark would silently run on another heap. {@code jmh -l} lists the benchmarks, {@code jmh -h}
+ * shows JMH's options.
  */
 @Command(name = "jmh", description = "Run the JMH benchmarks (all JMH options accepted, e.g. -prof gc, -f 1, -l).")
 final class JmhCommand implements Callable<Integer> {
@@ -44,13 +47,17 @@ final class JmhCommand implements Callable<Integer> {
             org.openjdk.jmh.Main.main(all.toArray(new String[0]));
             return 0;
         }
-        List<String> jvmArgs = new ArrayList<>();
-        if (cli.getJvmArgsAppend().hasValue()) {
-            jvmArgs.addAll(cli.getJvmArgsAppend().get());
-        }
-        jvmArgs.addAll(JvmFlags.forThisJdk());
-        Options options = new OptionsBuilder().parent(cli).jvmArgsAppend(jvmArgs.toArray(new String[0])).build();
-        new Runner(options).run();
+        new Runner(options(cli)).run();
         return 0;
+    }
+
+    /** The runner's options: the command line's, with this JDK's flags prepended to the forks' JVM arguments. */
+    static Options options(CommandLineOptions cli) {
+        List<String> prepend = new ArrayList<>();
+        if (cli.getJvmArgsPrepend().hasValue()) {
+            prepend.addAll(cli.getJvmArgsPrepend().get());
+        }
+        prepend.addAll(JvmFlags.forThisJdk());
+        return new OptionsBuilder().parent(cli).jvmArgsPrepend(prepend.toArray(new String[0])).build();
     }
 }

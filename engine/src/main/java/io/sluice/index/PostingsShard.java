@@ -27,6 +27,14 @@ public final class PostingsShard {
     private final StringMap<StringMap<Posting>> postings = new StringMap<>();
     private volatile Posting all;
     private volatile Thread writer;
+    /**
+     * Writer only: the label names of the last series added, by position, and their value maps.
+     * Series of one metric carry the same names in the same order, so most lookups of a name's
+     * value map become one string comparison (clients often build fresh name strings per series,
+     * so the comparison is {@code equals}, not identity).
+     */
+    private final String[] lastNames = new String[Labels.MAX_LABELS];
+    private final Object[] lastValues = new Object[Labels.MAX_LABELS];
 
     /** Hands the writer role to {@code thread} (replay's thread, then the shard handler's). */
     public void bindWriter(Thread thread) {
@@ -37,11 +45,7 @@ public final class PostingsShard {
     public void add(int id, Labels labels) {
         assert checkWriter();
         for (int i = 0, n = labels.size(); i < n; i++) {
-            StringMap<Posting> values = postings.get(labels.name(i));
-            if (values == null) {
-                values = new StringMap<>();
-                postings.put(labels.name(i), values);
-            }
+            StringMap<Posting> values = valuesOf(i, labels.name(i));
             String value = labels.value(i);
             int e = values.indexOf(value);
             if (e < 0) {
@@ -59,6 +63,23 @@ public final class PostingsShard {
         } else if (!a.tryAppend(id)) {
             all = a.withAdded(id); // the release that publishes the series to readers
         }
+    }
+
+    /** Writer only: the value map of {@code name}, the {@code position}-th label of a series; created if new. */
+    @SuppressWarnings("unchecked")
+    private StringMap<Posting> valuesOf(int position, String name) {
+        String last = lastNames[position];
+        if (last != null && (last == name || last.equals(name))) {
+            return (StringMap<Posting>) lastValues[position];
+        }
+        StringMap<Posting> values = postings.get(name);
+        if (values == null) {
+            values = new StringMap<>();
+            postings.put(name, values);
+        }
+        lastNames[position] = name;
+        lastValues[position] = values;
+        return values;
     }
 
     private boolean checkWriter() {
