@@ -17,6 +17,8 @@ import java.util.function.BiConsumer;
  *       concurrent refinement threads busy (measured: a third of the CPU at a million entries).</li>
  *   <li>The hash table is a {@code long[]} of {@code (hashCode << 32) | (entry + 1)}: no references,
  *       no node objects, and probing and resizing never touch the keys except to confirm a hit.</li>
+ *   <li>A new map costs a few hundred bytes: the first page holds 8 entries and doubles up to 1,024, so
+ *       the many small maps (one per label name per shard) stay small.</li>
  * </ul>
  *
  * <p>Publication: the writer stores a new entry's value and then its key (release) in the pages,
@@ -38,6 +40,8 @@ final class StringMap<V> {
     private static final int PAGE_BITS = 10;
     private static final int PAGE_SIZE = 1 << PAGE_BITS;
     private static final int PAGE_MASK = PAGE_SIZE - 1;
+    /** Capacity of page 0 when the map is new: label names and most labels have few entries. */
+    private static final int FIRST_PAGE = 8;
 
     /** Open addressing, at most half full: {@code (hashCode << 32) | (entry + 1)}, 0 when empty. */
     private volatile long[] slots = new long[INITIAL_SLOTS];
@@ -115,8 +119,14 @@ final class StringMap<V> {
             keys = k;
         }
         if (k[page] == null) {
-            k[page] = new Object[PAGE_SIZE];
-            v[page] = new Object[PAGE_SIZE];
+            int capacity = page == 0 ? FIRST_PAGE : PAGE_SIZE;
+            k[page] = new Object[capacity];
+            v[page] = new Object[capacity];
+        } else if (page == 0 && e == k[0].length) {
+            // Page 0 starts small (most labels have few values) and doubles up to PAGE_SIZE. A reader
+            // still holding the old copy reads the same keys and no older values than it may see.
+            v[0] = Arrays.copyOf(v[0], 2 * e);
+            k[0] = Arrays.copyOf(k[0], 2 * e);
         }
         v[page][e & PAGE_MASK] = value;
         REFS.setRelease(k[page], e & PAGE_MASK, key);
