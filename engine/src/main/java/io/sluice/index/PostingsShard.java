@@ -75,7 +75,7 @@ public final class PostingsShard {
         StringMap<Posting> values = postings.get(name);
         if (values == null) {
             values = new StringMap<>();
-            postings.put(name, values);
+            postings.add(name, values); // get just reported it absent
         }
         lastNames[position] = name;
         lastValues[position] = values;

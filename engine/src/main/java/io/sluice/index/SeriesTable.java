@@ -2,14 +2,11 @@ package io.sluice.index;
 
 import io.sluice.engine.Labels;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
- * One shard's map from label set to local id: open addressing over one {@code long[]} whose slots
- * hold {@code (tag << 32) | (localId + 1)}, where the tag is the low 32 bits of the label hash and 0
- * marks an empty slot. A tag hit is confirmed by comparing the labels themselves (looked up by id in
- * the {@link IdSource}), so label sets whose hashes collide still get two ids.
+ * One shard's map from label set to local id: a {@link TagSlots} array whose slots hold the low 32
+ * bits of the label hash and the local id. A tag hit is confirmed by comparing the labels
+ * themselves (looked up by id in the {@link IdSource}), so label sets whose hashes collide still
+ * get two ids.
  *
  * <p>There is no entry object: a series costs 8 bytes of slot at the table's fullest and 16 at its
  * emptiest, probing reads one array (a creation misses the cache once, in a table half the size
@@ -22,11 +19,10 @@ import java.lang.invoke.VarHandle;
  * monitor, so no label set is ever inserted twice.
  */
 final class SeriesTable {
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int INITIAL_SLOTS = 1024;
 
     private final IdSource ids;
-    /** Slot: {@code (low 32 bits of the hash) << 32 | (local id + 1)}, or 0 if empty. */
+    /** {@link TagSlots}: tag = the low 32 bits of the label hash, entry = the local id. */
     private volatile long[] slots = new long[INITIAL_SLOTS];
     private int size;
 
@@ -39,13 +35,13 @@ final class SeriesTable {
         long[] s = slots;
         int tag = (int) hash;
         int mask = s.length - 1;
-        for (int i = spread(tag, mask); ; i = (i + 1) & mask) {
-            long slot = (long) SLOTS.getAcquire(s, i);
+        for (int i = TagSlots.start(tag, mask); ; i = (i + 1) & mask) {
+            long slot = (long) TagSlots.SLOTS.getAcquire(s, i);
             if (slot == 0) {
                 return -1;
             }
-            if ((int) (slot >>> 32) == tag) {
-                int id = (int) slot - 1;
+            if (TagSlots.tag(slot) == tag) {
+                int id = TagSlots.entry(slot);
                 Labels stored = ids.labels(id);
                 if (stored != null && stored.sameLabelsAs(labels)) {
                     return id;
@@ -75,37 +71,12 @@ final class SeriesTable {
     }
 
     private void put(long hash, int id) {
-        long slot = ((long) (int) hash << 32) | (id + 1L);
-        if ((size + 1) * 2 > slots.length) { // load factor 1/2
-            long[] old = slots;
-            long[] grown = new long[old.length * 2];
-            for (long o : old) {
-                if (o != 0) {
-                    grown[free(grown, (int) (o >>> 32))] = o; // unpublished yet: plain stores
-                }
-            }
-            grown[free(grown, (int) hash)] = slot;
-            slots = grown; // volatile store publishes the filled table
-        } else {
-            long[] s = slots;
-            SLOTS.setRelease(s, free(s, (int) hash), slot);
+        long[] s = slots;
+        long[] after = TagSlots.add(s, size + 1, TagSlots.slot((int) hash, id));
+        if (after != s) {
+            slots = after; // volatile store publishes the grown table
         }
         size++;
-    }
-
-    /** The first empty slot on {@code tag}'s probe sequence. */
-    private static int free(long[] s, int tag) {
-        int mask = s.length - 1;
-        int i = spread(tag, mask);
-        while (s[i] != 0) {
-            i = (i + 1) & mask;
-        }
-        return i;
-    }
-
-    /** Fibonacci hashing: the top bits of the product, as many as the mask has. */
-    private static int spread(int tag, int mask) {
-        return (tag * 0x9E3779B1) >>> Integer.numberOfLeadingZeros(mask);
     }
 
     /** The shard's id space: fresh ids while the table's monitor is held, and the labels of an id. */

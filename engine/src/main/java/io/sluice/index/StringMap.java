@@ -15,7 +15,7 @@ import java.util.function.BiConsumer;
  *       writer's reference stores are therefore sequential: G1 dirties one card per 128 new
  *       entries, where a hash-ordered reference table dirties a card per entry and keeps its
  *       concurrent refinement threads busy (measured: a third of the CPU at a million entries).</li>
- *   <li>The hash table is a {@code long[]} of {@code (hashCode << 32) | (entry + 1)}: no references,
+ *   <li>The hash table is a {@link TagSlots} array of {@code (hashCode, entry)}: no references,
  *       no node objects, and probing and resizing never touch the keys except to confirm a hit.</li>
  *   <li>A new map costs a few hundred bytes: the first page holds 8 entries and doubles up to 1,024, so
  *       the many small maps (one per label name per shard) stay small.</li>
@@ -28,13 +28,12 @@ import java.util.function.BiConsumer;
  * below it. A reader holding a table the writer has since replaced may miss entries added after
  * the replacement, never an earlier one. Keys are never removed.
  *
- * <p>Threading: {@link #put}, {@link #add} and {@link #replaceAt} belong to the single writer
+ * <p>Threading: {@link #add} and {@link #replaceAt} belong to the single writer
  * (asserted by the caller); the other methods are for any thread.
  *
  * @param <V> value type; values are never null
  */
 final class StringMap<V> {
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle REFS = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final int INITIAL_SLOTS = 16;
     private static final int PAGE_BITS = 10;
@@ -43,7 +42,7 @@ final class StringMap<V> {
     /** Capacity of page 0 when the map is new: label names and most labels have few entries. */
     private static final int FIRST_PAGE = 8;
 
-    /** Open addressing, at most half full: {@code (hashCode << 32) | (entry + 1)}, 0 when empty. */
+    /** {@link TagSlots}: tag = the key's {@code hashCode()}, entry = the index into the pages. */
     private volatile long[] slots = new long[INITIAL_SLOTS];
     /** Entry e's key is {@code keys[e >>> PAGE_BITS][e & PAGE_MASK]}; values likewise. */
     private volatile Object[][] keys = new Object[1][];
@@ -77,13 +76,13 @@ final class StringMap<V> {
     private int find(long[] t, String key) {
         int h = key.hashCode();
         int mask = t.length - 1;
-        for (int i = spread(h, mask); ; i = (i + 1) & mask) {
-            long slot = (long) SLOTS.getAcquire(t, i);
+        for (int i = TagSlots.start(h, mask); ; i = (i + 1) & mask) {
+            long slot = (long) TagSlots.SLOTS.getAcquire(t, i);
             if (slot == 0) {
                 return -1;
             }
-            if ((int) (slot >>> 32) == h) {
-                int e = (int) slot - 1;
+            if (TagSlots.tag(slot) == h) {
+                int e = TagSlots.entry(slot);
                 Object k = REFS.getAcquire(keys[e >>> PAGE_BITS], e & PAGE_MASK);
                 if (k == key || k.equals(key)) {
                     return e;
@@ -92,19 +91,8 @@ final class StringMap<V> {
         }
     }
 
-    /** Writer only: maps {@code key} to {@code value}, adding or replacing. */
-    void put(String key, V value) {
-        int e = find(slots, key);
-        if (e >= 0) {
-            replaceAt(e, value);
-        } else {
-            add(key, value);
-        }
-    }
-
-    /** Writer only: adds {@code key}, which {@link #indexOf} has just reported absent. */
+    /** Writer only: adds {@code key}, which {@link #indexOf} or {@link #get} has just reported absent. */
     void add(String key, V value) {
-        long[] t = slots;
         int e = size;
         if (e == Integer.MAX_VALUE - 1) {
             throw new IllegalStateException("a label has 2^31-2 values in one shard");
@@ -130,40 +118,12 @@ final class StringMap<V> {
         }
         v[page][e & PAGE_MASK] = value;
         REFS.setRelease(k[page], e & PAGE_MASK, key);
-        int h = key.hashCode();
-        long slot = ((long) h << 32) | (e + 1L);
-        if ((e + 1) * 2 > t.length) {
-            long[] grown = grown(t);
-            place(grown, h, slot);
-            slots = grown; // volatile store publishes the filled table
-        } else {
-            int mask = t.length - 1;
-            int i = spread(h, mask);
-            while (t[i] != 0) {
-                i = (i + 1) & mask;
-            }
-            SLOTS.setRelease(t, i, slot);
+        long[] t = slots;
+        long[] after = TagSlots.add(t, e + 1, TagSlots.slot(key.hashCode(), e));
+        if (after != t) {
+            slots = after; // volatile store publishes the grown table
         }
         size = e + 1;
-    }
-
-    private static long[] grown(long[] old) {
-        long[] t = new long[old.length * 2];
-        for (long slot : old) {
-            if (slot != 0) {
-                place(t, (int) (slot >>> 32), slot);
-            }
-        }
-        return t;
-    }
-
-    private static void place(long[] t, int h, long slot) {
-        int mask = t.length - 1;
-        int i = spread(h, mask);
-        while (t[i] != 0) {
-            i = (i + 1) & mask;
-        }
-        t[i] = slot;
     }
 
     /** Number of keys (those the writer completed). */
@@ -180,10 +140,5 @@ final class StringMap<V> {
         for (int e = 0; e < n; e++) {
             action.accept((String) k[e >>> PAGE_BITS][e & PAGE_MASK], (V) REFS.getAcquire(v[e >>> PAGE_BITS], e & PAGE_MASK));
         }
-    }
-
-    /** Fibonacci hashing: the top bits of the product, as many as the mask has. */
-    private static int spread(int h, int mask) {
-        return (h * 0x9E3779B1) >>> Integer.numberOfLeadingZeros(mask);
     }
 }
