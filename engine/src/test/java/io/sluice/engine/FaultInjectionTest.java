@@ -53,6 +53,21 @@ class FaultInjectionTest {
         return ts;
     }
 
+    /**
+     * Commits one record at a time, after {@code acked[0]}, until the engine fails (within 20 s);
+     * {@code acked[0]} ends as the last timestamp acknowledged durable. Returns the failure.
+     */
+    private static Throwable writeUntilFailed(Sluice db, long ref, long[] acked) {
+        return assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(
+            SluiceFailedException.class, () -> {
+                long t = acked[0] + 1;
+                while (true) {
+                    t = writeRecords(db, ref, t, 1);
+                    acked[0] = t - 1;
+                }
+            }));
+    }
+
     /** Reopens without faults and checks the series holds 0..n-1 contiguous with n >= atLeast; returns n. */
     private long reopenAndCount(long atLeast) throws Exception {
         try (Sluice again = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
@@ -85,14 +100,7 @@ class FaultInjectionTest {
         long ts = writeRecords(db, ref, 0, 30);
         assertNull(db.failure(), "the failed preparation is not the writer's problem until it needs the segment");
         long[] acked = {ts - 1};
-        Throwable seen = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(
-            SluiceFailedException.class, () -> {
-                long t = acked[0] + 1;
-                while (true) {
-                    t = writeRecords(db, ref, t, 1);
-                    acked[0] = t - 1;
-                }
-            }));
+        Throwable seen = writeUntilFailed(db, ref, acked);
         assertTrue(causedBy(seen, "No space left on device"), String.valueOf(seen));
         assertTrue(acked[0] > ts, "the writer filled the current segment before it needed the failed one");
         assertTimeoutPreemptively(Duration.ofSeconds(20), db::close);
@@ -141,14 +149,7 @@ class FaultInjectionTest {
         long ts = writeRecords(db, ref, 0, 10);
         fs.failPreallocateSuffix = Checkpoints.TMP_SUFFIX; // the disk is full when retention writes its checkpoint
         long[] acked = {ts - 1};
-        Throwable seen = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(
-            SluiceFailedException.class, () -> {
-                long t = acked[0] + 1;
-                while (true) {
-                    t = writeRecords(db, ref, t, 1);
-                    acked[0] = t - 1;
-                }
-            }));
+        Throwable seen = writeUntilFailed(db, ref, acked);
         assertTrue(causedBy(seen, "No space left on device") && causedBy(seen, Checkpoints.TMP_SUFFIX),
             String.valueOf(seen));
         assertTimeoutPreemptively(Duration.ofSeconds(20), db::close);
