@@ -30,6 +30,8 @@ final class ShardRecovery implements FrameVisitor {
     private long seriesRecords;
     private long samplesRecords;
     private long samples;
+    /** Scratch for validating a MIXED record: each entry's series' newest timestamp before it. */
+    private long[] savedLast = new long[256];
 
     ShardRecovery(int shard, SeriesRegistry registry, ShardStore store, PostingsShard index) {
         this.shard = shard;
@@ -131,16 +133,34 @@ final class ShardRecovery implements FrameVisitor {
         if (count < 1 || length != MixedRecord.bodyLength(count)) {
             throw new RecordRejectedException("mixed record of " + length + " bytes claims " + count + " entries");
         }
-        for (int i = 0; i < count; i++) {
-            long ref = MixedRecord.ref(buf, body, i);
-            checkShard(ref);
-            SeriesState state = loggedState(ref, "mixed entry", i);
-            long ts = MixedRecord.timestamp(buf, body, i);
-            long last = store.lastTimestamp(state);
-            if (ts <= last) {
-                throw new RecordRejectedException("series " + SeriesRef.toString(ref) + ": timestamp " + ts
-                    + " of mixed entry " + i + " is not after " + last);
+        // Validate the whole record before applying any of it: under repair a rejected record is
+        // wiped from the log, so the store must not keep anything of it.
+        if (savedLast.length < count) {
+            savedLast = new long[Math.max(count, savedLast.length * 2)];
+        }
+        int checked = 0;
+        try {
+            for (int i = 0; i < count; i++, checked++) {
+                long ref = MixedRecord.ref(buf, body, i);
+                checkShard(ref);
+                SeriesState state = loggedState(ref, "mixed entry", i);
+                long ts = MixedRecord.timestamp(buf, body, i);
+                long last = store.lastTimestamp(state);
+                if (ts <= last) {
+                    throw new RecordRejectedException("series " + SeriesRef.toString(ref) + ": timestamp " + ts
+                        + " of mixed entry " + i + " is not after " + last);
+                }
+                savedLast[i] = last;
+                store.setLastTimestamp(state, ts); // a later entry of the same series must follow this one
             }
+        } finally {
+            for (int i = checked - 1; i >= 0; i--) {
+                store.setLastTimestamp(store.get(SeriesRef.localId(MixedRecord.ref(buf, body, i))), savedLast[i]);
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            SeriesState state = store.get(SeriesRef.localId(MixedRecord.ref(buf, body, i)));
+            long ts = MixedRecord.timestamp(buf, body, i);
             int entry = MixedRecord.entryOffset(body, i);
             long entryPosition = framePosition + (entry - (body - FrameDescriptor.BODY_OFFSET));
             store.appendEntry(state, entryPosition, ts, buf.getLong(entry + MixedRecord.ENTRY_VALUE));

@@ -40,7 +40,10 @@ public final class IngestRing {
     private final List<RingAppender> appenders = new CopyOnWriteArrayList<>();
     private final LongAdder commitRejections = new LongAdder();
     private final Thread ticker;
+    /** Set once the handlers stopped: the ticker ends. */
     private volatile boolean stopped;
+    /** Set once close has forced every shard and published its last durable sequence. */
+    private volatile boolean finished;
 
     /**
      * @param handlers one per shard, in shard order; their progress objects are {@code progress}
@@ -152,18 +155,19 @@ public final class IngestRing {
      */
     public void awaitDurable(long sequence) throws InterruptedException {
         while (true) {
-            engine.checkNotFailed();
+            // Durability first: a sequence that is durable stays durable, whatever failed later.
             if (durableSequence() >= sequence) {
                 return;
             }
-            if (stopped) {
-                engine.checkNotFailed();
+            engine.checkNotFailed();
+            if (finished) {
                 if (durableSequence() >= sequence) {
                     return;
                 }
+                engine.checkNotFailed();
                 throw new IllegalStateException("Sluice closed before sequence " + sequence + " became durable");
             }
-            durableSignal.await(() -> durableSequence() >= sequence || stopped || engine.failure() != null,
+            durableSignal.await(() -> durableSequence() >= sequence || finished || engine.failure() != null,
                 TimeUnit.MILLISECONDS.toNanos(100));
         }
     }
@@ -180,8 +184,10 @@ public final class IngestRing {
             }
         }
         long last = buffer.getCursor();
-        for (BatchEventProcessor<SampleBatchEvent> p : processors) {
-            while (p.getSequence().get() < last && p.isRunning()) {
+        for (int s = 0; s < shards; s++) {
+            // Wait on the thread, not on the processor's running flag: a processor whose thread has
+            // not been scheduled yet is not running, and halting it then would drop every event.
+            while (processors[s].getSequence().get() < last && threads[s].isAlive()) {
                 Thread.yield();
             }
         }
@@ -208,6 +214,7 @@ public final class IngestRing {
                     : new IOException("closing shard " + s, e));
             }
         }
+        finished = true;
         durableSignal.signal();
         if (error != null) {
             throw error;

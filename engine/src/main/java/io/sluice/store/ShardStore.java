@@ -95,6 +95,11 @@ public final class ShardStore {
         return s.lastTimestamp;
     }
 
+    /** Writer only: sets the newest accepted timestamp (replay's validation of a record before applying it). */
+    public void setLastTimestamp(SeriesState s, long ts) {
+        s.lastTimestamp = ts;
+    }
+
     /** Raw bits of the newest accepted value (writer's view). */
     public long lastValueBits(SeriesState s) {
         return s.lastValueBits;
