@@ -37,6 +37,12 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     /** An event whose mean run of one series is shorter than this is written as one MIXED record. */
     static final int MIXED_MAX_MEAN_RUN = 3;
 
+    /**
+     * Tests only: runs on the shard writer after a record's bytes are written and before its frame
+     * is committed, to show that nothing of an uncommitted record is visible to readers.
+     */
+    static volatile Runnable beforeCommit;
+
     private final int shard;
     private final ShardWal wal;
     private final ShardStore store;
@@ -185,6 +191,8 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         double[] vs = event.values;
         int accepted = 0;
         long newest = Long.MIN_VALUE;
+        // Pass 1: decide and write the entries. Only the writer's view of each series' newest sample
+        // moves (so a later entry of the same series is checked against this one); readers see nothing.
         for (int k = 0; k < n; k++) {
             SeriesState state = store.get(ids[k]);
             long t = ts[k];
@@ -195,9 +203,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 buf.putLong(entry + MixedRecord.ENTRY_REF, state.ref());
                 buf.putLong(entry + MixedRecord.ENTRY_TIMESTAMP, t);
                 buf.putLong(entry + MixedRecord.ENTRY_VALUE, bits);
-                // Readers may see the entry before the frame's length is published; its bytes are
-                // written above, before this release store, and a failed frame fails the engine.
-                store.appendEntry(state, framePosition + (entry - frame), t, bits);
+                store.accept(state, t, bits);
                 accepted++;
                 if (t > newest) {
                     newest = t;
@@ -213,7 +219,17 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         if (accepted > 0) {
             MixedRecord.writeHeader(buf, body, accepted);
             int bodyLength = MixedRecord.bodyLength(accepted);
+            Runnable hook = beforeCommit;
+            if (hook != null) {
+                hook.run();
+            }
             wal.commit(frame, bodyLength);
+            // Pass 2: the record is committed; only now do readers get its entries.
+            for (int k = 0; k < accepted; k++) {
+                int entry = MixedRecord.entryOffset(body, k);
+                SeriesState state = store.get(SeriesRef.localId(buf.getLong(entry + MixedRecord.ENTRY_REF)));
+                store.publishEntry(state, framePosition + (entry - frame), buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP));
+            }
             wal.noteTimestamp(newest);
             if (newest > newestTimestamp) {
                 newestTimestamp = newest;
@@ -266,6 +282,10 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         if (accepted > 0) {
             SamplesRecord.writeHeader(buf, body, state.ref(), accepted);
             int bodyLength = SamplesRecord.bodyLength(accepted);
+            Runnable hook = beforeCommit;
+            if (hook != null) {
+                hook.run();
+            }
             long position = wal.commit(frame, bodyLength);
             wal.noteTimestamp(last);
             if (last > newestTimestamp) {

@@ -116,10 +116,24 @@ public final class ShardStore {
     /**
      * Writer only: records one accepted entry of a MIXED record, at the shard-log position of the
      * entry itself ({@code entryPosition}), so that a read decodes it without scanning the record.
+     * Replay uses this; the handler splits it into {@link #accept} and {@link #publishEntry}.
      */
     public void appendEntry(SeriesState s, long entryPosition, long ts, long valueBits) {
+        accept(s, ts, valueBits);
+        publishEntry(s, entryPosition, ts);
+    }
+
+    /**
+     * Writer only: moves the writer's view of the series' newest sample (the out-of-order check)
+     * without publishing anything to readers.
+     */
+    public void accept(SeriesState s, long ts, long valueBits) {
         s.lastTimestamp = ts;
         s.lastValueBits = valueBits;
+    }
+
+    /** Writer only: publishes a committed MIXED entry of an accepted sample to readers. */
+    public void publishEntry(SeriesState s, long entryPosition, long ts) {
         s.addRecord(entryPosition | ENTRY, ts, ts, 1);
         totalSamples++;
     }
@@ -198,20 +212,25 @@ public final class ShardStore {
      * @return samples delivered
      */
     public long read(int id, long mint, long maxt, SampleConsumer consumer) {
+        // One snapshot of the live segments, taken before the series' counts: retention removes a
+        // prefix of records before it removes their segments, and the caller's reader gate keeps
+        // the snapshot's segments mapped, so every position below resolves the same way for the
+        // whole read (the series as it was when the read started, never a hole in the middle).
+        WalSegment[] snapshot = segments.snapshot();
         SeriesState s = get(id);
         if (s == null) {
             return 0;
         }
         int records = s.recordCount();
         long delivered = 0;
-        int first = firstRecordReaching(s, records, mint);
+        int first = firstRecordReaching(snapshot, s, records, mint);
         for (int r = first; r < records; r++) {
             long pos = s.position(r);
             if (pos < 0) { // one MIXED entry
                 long at = pos & ~ENTRY;
-                WalSegment seg = segments.find(at);
+                WalSegment seg = WalSegments.find(snapshot, at);
                 if (seg == null) {
-                    continue; // dropped by retention while we read
+                    continue; // dropped by retention before the read started
                 }
                 DirectBuffer buf = seg.mapping().buffer();
                 int entry = (int) (at - seg.basePosition());
@@ -225,9 +244,9 @@ public final class ShardStore {
                 }
                 continue;
             }
-            WalSegment seg = segments.find(pos);
+            WalSegment seg = WalSegments.find(snapshot, pos);
             if (seg == null) {
-                continue; // dropped by retention while we read
+                continue; // dropped by retention before the read started
             }
             DirectBuffer buf = seg.mapping().buffer();
             int body = (int) (pos - seg.basePosition()) + FrameDescriptor.BODY_OFFSET;
@@ -260,14 +279,14 @@ public final class ShardStore {
     }
 
     /** Binary search for the first record (not dropped by retention) whose last sample is >= mint. */
-    private int firstRecordReaching(SeriesState s, int records, long mint) {
+    private static int firstRecordReaching(WalSegment[] snapshot, SeriesState s, int records, long mint) {
         int lo = s.firstRecord();
         int hi = records - 1;
         int answer = records;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
             long pos = s.position(mid);
-            WalSegment seg = segments.find(pos & ~ENTRY);
+            WalSegment seg = WalSegments.find(snapshot, pos & ~ENTRY);
             if (seg == null) {
                 lo = mid + 1;
                 continue;

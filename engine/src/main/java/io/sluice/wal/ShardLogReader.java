@@ -231,7 +231,14 @@ public final class ShardLogReader {
                     continue;
                 }
                 if (!last) {
-                    if (laterSegmentsAreUnused(files, bases, k, segment.endPosition())) {
+                    boolean unused;
+                    try {
+                        unused = laterSegmentsAreUnused(files, bases, k, segment.endPosition());
+                    } catch (IOException e) {
+                        segment.mapping().close();
+                        throw e;
+                    }
+                    if (unused) {
                         // The writer's background preparer had created the next segment(s), and the
                         // writer stopped before sealing this one: this segment is the log's end.
                         for (int j = files.size() - 1; j > k; j--) {
@@ -331,32 +338,30 @@ public final class ShardLogReader {
      * True if every segment after {@code k} is a well-formed, contiguous segment of this shard that
      * holds no frame at all: segments the preparer created ahead of the writer.
      */
-    private boolean laterSegmentsAreUnused(List<Path> files, long[] bases, int k, long expectedBase) {
+    private boolean laterSegmentsAreUnused(List<Path> files, long[] bases, int k, long expectedBase)
+        throws IOException {
         long base = expectedBase;
         for (int j = k + 1; j < files.size(); j++) {
             Path f = files.get(j);
             if (bases[j] != base) {
                 return false;
             }
-            try {
-                long size = fs.size(f);
-                if (size < SegmentDescriptor.HEADER_LENGTH || size > Integer.MAX_VALUE) {
+            // An I/O error here (EMFILE, ENOMEM, EACCES) is not evidence about the log: it fails the open.
+            long size = fs.size(f);
+            if (size < SegmentDescriptor.HEADER_LENGTH || size > Integer.MAX_VALUE) {
+                return false;
+            }
+            try (SegmentMapping m = fs.map(f, size)) {
+                if (SegmentDescriptor.verify(m.buffer(), m.byteBuffer(), shard, shardCount, bases[j], size, f)
+                    != null) {
                     return false;
                 }
-                try (SegmentMapping m = fs.map(f, size)) {
-                    if (SegmentDescriptor.verify(m.buffer(), m.byteBuffer(), shard, shardCount, bases[j], size, f)
-                        != null) {
-                        return false;
-                    }
-                    long[] scan = scanForward(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH,
-                        SegmentDescriptor.HEADER_LENGTH, (int) size);
-                    if (scan[0] >= 0 || scan[1] >= 0) {
-                        return false; // a frame, or any non-zero byte: this segment was written to
-                    }
-                    base += SegmentDescriptor.declaredSize(m.buffer());
+                long[] scan = scanForward(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH,
+                    SegmentDescriptor.HEADER_LENGTH, (int) size);
+                if (scan[0] >= 0 || scan[1] >= 0) {
+                    return false; // a frame, or any non-zero byte: this segment was written to
                 }
-            } catch (IOException e) {
-                return false;
+                base += SegmentDescriptor.declaredSize(m.buffer());
             }
         }
         return true;
@@ -377,6 +382,21 @@ public final class ShardLogReader {
         }
         long droppedRecords = 0;
         long droppedBytes = 0;
+        // Count the later segments before changing anything: an I/O error while reading them (EMFILE,
+        // ENOMEM, EACCES) fails the open as an I/O error, with nothing zeroed or deleted.
+        for (int j = k + 1; j < files.size(); j++) {
+            long[] counted;
+            try {
+                counted = countFramesInFile(files.get(j));
+            } catch (IOException e) {
+                if (segment != null) {
+                    segment.mapping().close();
+                }
+                throw e;
+            }
+            droppedRecords += counted[0];
+            droppedBytes += counted[1];
+        }
         int deleted = 0;
         int resume = -1;
         boolean keepSegment = segment != null && offset >= SegmentDescriptor.HEADER_LENGTH;
@@ -403,13 +423,7 @@ public final class ShardLogReader {
         }
         int firstDeleted = keepSegment ? k + 1 : k;
         for (int j = firstDeleted; j < files.size(); j++) {
-            Path f = files.get(j);
-            if (j > k) {
-                long[] counted = countFramesInFile(f);
-                droppedRecords += counted[0];
-                droppedBytes += counted[1];
-            }
-            fs.delete(f);
+            fs.delete(files.get(j));
             deleted++;
         }
         if (deleted > 0) {
@@ -421,18 +435,14 @@ public final class ShardLogReader {
             error.reason(), droppedRecords, droppedBytes, deleted)).start(startPosition, checkpoint);
     }
 
-    private long[] countFramesInFile(Path f) {
-        try {
-            long size = fs.size(f);
-            if (size < SegmentDescriptor.HEADER_LENGTH || size > Integer.MAX_VALUE) {
-                return new long[] {0, size};
-            }
-            try (SegmentMapping m = fs.map(f, size)) {
-                long[] counted = countFrames(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH, (int) size);
-                return new long[] {counted[0], counted[1]};
-            }
-        } catch (IOException e) {
-            return new long[] {0, 0};
+    private long[] countFramesInFile(Path f) throws IOException {
+        long size = fs.size(f);
+        if (size < SegmentDescriptor.HEADER_LENGTH || size > Integer.MAX_VALUE) {
+            return new long[] {0, size};
+        }
+        try (SegmentMapping m = fs.map(f, size)) {
+            long[] counted = countFrames(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH, (int) size);
+            return new long[] {counted[0], counted[1]};
         }
     }
 

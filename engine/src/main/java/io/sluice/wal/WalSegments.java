@@ -32,7 +32,11 @@ public final class WalSegments {
 
     /** The segment holding {@code position}, or null if none does. */
     public WalSegment find(long position) {
-        WalSegment[] s = segments;
+        return find(segments, position);
+    }
+
+    /** The segment of {@code snapshot} (a {@link #snapshot()}) holding {@code position}, or null. */
+    public static WalSegment find(WalSegment[] s, long position) {
         int lo = 0;
         int hi = s.length - 1;
         while (lo <= hi) {

@@ -21,6 +21,8 @@ public class FaultyFileSystem implements WalFileSystem {
     public volatile String failPreallocateSuffix;
     public volatile boolean failForce;
     public volatile boolean failDirectorySync;
+    /** Fail mapping the files this accepts, as mmap does on ENOMEM or EMFILE. */
+    public volatile java.util.function.Predicate<Path> failMap;
     public volatile Runnable beforeForce;
     public volatile ForceListener afterForce;
     public final AtomicInteger forces = new AtomicInteger();
@@ -58,6 +60,10 @@ public class FaultyFileSystem implements WalFileSystem {
 
     @Override
     public SegmentMapping map(Path file, long size) throws IOException {
+        java.util.function.Predicate<Path> fail = failMap;
+        if (fail != null && fail.test(file)) {
+            throw new IOException("Cannot allocate memory (injected) mapping " + file);
+        }
         return real.map(file, size);
     }
 

@@ -1,0 +1,96 @@
+package io.sluice.engine;
+
+import io.sluice.testing.Frames;
+import io.sluice.testing.TestDirs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A read sees its series as it was when the read started, even when retention retires the
+ * segments the read has not reached yet: never a shape with a hole in the middle.
+ */
+class ReadDuringRetentionTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aReadThatRetentionOvertakesStillReturnsAContiguousRun() throws Exception {
+        Labels a = Labels.of("__name__", "a");
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(16 * 1024)
+            .retention(Duration.ofSeconds(1)).retentionCheckInterval(Duration.ZERO).build())) {
+            long ref = db.series(a);
+            Appender app = db.appender();
+            int old = 6000; // ts 0..5999: several 16 KiB segments (retention already keeps only the last second)
+            for (int ts = 0; ts < old; ts++) {
+                app.add(ref, ts, ts);
+                if (ts % 10 == 9) {
+                    app.commit();
+                }
+            }
+            db.awaitDurable(app.commit());
+            List<Path> oldSegments = Frames.segments(TestDirs.shard(dir, 0));
+            assertTrue(oldSegments.size() >= 4, "segments: " + oldSegments.size());
+
+            CountDownLatch reading = new CountDownLatch(1);
+            CountDownLatch proceed = new CountDownLatch(1);
+            List<Long> seen = new ArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread reader = new Thread(() -> {
+                try {
+                    db.read(ref, Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
+                        seen.add(ts);
+                        if (seen.size() == 1) {
+                            reading.countDown();
+                            try {
+                                assertTrue(proceed.await(30, TimeUnit.SECONDS));
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "reader");
+            reader.start();
+            assertTrue(reading.await(10, TimeUnit.SECONDS));
+            // Samples far newer than the retention period: every old segment becomes due.
+            for (int i = 0; i < 3000; i++) {
+                app.add(ref, 1_000_000 + i, i);
+                if (i % 10 == 9) {
+                    app.commit();
+                }
+            }
+            db.awaitDurable(app.commit());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (Files.exists(oldSegments.get(oldSegments.size() - 2)) && System.nanoTime() < deadline) {
+                app.add(ref, 2_000_000 + System.nanoTime() % 1_000_000_000L, 0); // more batches for retention to run at
+                db.awaitDurable(app.commit());
+                Thread.sleep(5);
+            }
+            assertTrue(!Files.exists(oldSegments.get(0)), "retention deleted the old segments while the read was paused");
+            proceed.countDown();
+            reader.join(30_000);
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            for (int i = 1; i < seen.size(); i++) {
+                assertEquals(seen.get(i - 1) + 1, (long) seen.get(i), "no hole: sample " + i + " of " + seen.size());
+            }
+            assertEquals(old - 1, (long) seen.get(seen.size() - 1),
+                "the read returns the series as it was when it started, up to its newest sample then");
+        }
+    }
+}
