@@ -25,6 +25,9 @@ public interface Appender extends AutoCloseable {
     /**
      * Stages a sample, resolving (or creating) the series from its labels on every call, as
      * Prometheus' {@code Append} with a zero ref does. Returns the ref, so callers can cache it.
+     *
+     * @throws IllegalArgumentException if the labels' series record cannot fit in a segment
+     * @throws IllegalStateException    if the engine is closed, or {@link SluiceFailedException} if it failed
      */
     long add(Labels labels, long timestamp, double value);
 
@@ -33,6 +36,7 @@ public interface Appender extends AutoCloseable {
      *
      * @return the ring sequence of the last event this appender published; pass it to
      *     {@link Sluice#awaitDurable(long)}. -1 if it never published.
+     * @throws IllegalStateException if the engine is closed, or {@link SluiceFailedException} if it failed
      */
     long commit();
 
@@ -40,16 +44,26 @@ public interface Appender extends AutoCloseable {
      * As {@link #commit()}, but latency is measured from {@code originNanos} ({@link System#nanoTime()}
      * scale), e.g. when the samples were scheduled. Open-loop load uses this to avoid coordinated
      * omission.
+     *
+     * @throws IllegalStateException if the engine is closed, or {@link SluiceFailedException} if it failed
      */
     long commit(long originNanos);
 
     /**
      * Publishes the staged samples if the ring has room for all of them now; otherwise keeps them
      * staged, counts the rejection and returns false.
+     *
+     * @throws IllegalStateException if the engine is closed, or {@link SluiceFailedException} if it failed
      */
     boolean tryCommit();
 
-    /** Commits, then waits until everything committed so far is durable under the engine's mode. */
+    /**
+     * Commits, then waits until everything committed so far is durable under the engine's mode.
+     *
+     * @return the sequence waited for, as {@link #commit()} returns it
+     * @throws IllegalStateException if the engine is closed, or {@link SluiceFailedException} if it failed
+     * @throws InterruptedException  if the thread is interrupted while waiting
+     */
     long commitDurable() throws InterruptedException;
 
     /** Samples staged and not yet published. */
@@ -58,7 +72,14 @@ public interface Appender extends AutoCloseable {
     /** The sequence of the last event this appender published, or -1. */
     long lastSequence();
 
-    /** Commits what is staged and releases the appender. Idempotent. */
+    /**
+     * Commits what is staged and releases the appender. Idempotent. Staged samples are never dropped
+     * silently: if the engine was closed (or failed) before they could be committed, they are
+     * discarded and this throws, saying how many.
+     *
+     * @throws IllegalStateException if samples were staged and the engine is closed, or
+     *                               {@link SluiceFailedException} if it failed
+     */
     @Override
     void close();
 }

@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.index.LabelsHasher;
 import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.ingest.DurableSignal;
@@ -12,6 +13,8 @@ import io.sluice.metrics.LatencyRecorders;
 import io.sluice.metrics.MetricsCollector;
 import io.sluice.metrics.QueryMetrics;
 import io.sluice.metrics.ShardCounters;
+import io.sluice.record.MixedRecord;
+import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.store.SeriesState;
 import io.sluice.store.ShardStore;
@@ -90,6 +93,7 @@ public final class Sluice implements AutoCloseable {
     private final Thread metricsThread;
     private final ReentrantReadWriteLock readers;
     private volatile boolean closed;
+    private final Object closeLock = new Object();
 
     private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardStore[] stores,
                    PostingsShard[] indexes, ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
@@ -171,7 +175,10 @@ public final class Sluice implements AutoCloseable {
     private static Sluice openLocked(SluiceConfig config, WalFileSystem fs, Path dir, FileChannel lockChannel,
                                      FileLock lock, List<ShardWal> wals, SegmentPreparer preparer,
                                      ExecutorService retirer) throws IOException {
+        // Before replay touches anything: a directory written with another label hash is refused.
+        DirectoryMeta.checkOrCreate(fs, dir, config.hasherId(), LabelsHasher.DEFAULT_ID);
         int shards = resolveShards(config, dir);
+        checkFits(config, shards);
         long segmentSize = config.segmentSize();
         SeriesRegistry registry = new SeriesRegistry(shards, config.hasher(), labels -> {
             long framed = FrameDescriptor.framedLength(SeriesRecord.bodyLength(labels));
@@ -237,6 +244,28 @@ public final class Sluice implements AutoCloseable {
         LOG.log(System.Logger.Level.DEBUG, "opened {0}: {1} shard(s), replayed {2} samples in {3}s", dir, shards,
             report.samples(), seconds);
         return db;
+    }
+
+    /**
+     * Settings that are each valid alone but cannot work together once the shard count is known
+     * (it may come from the directory): refused before anything is replayed.
+     */
+    private static void checkFits(SluiceConfig config, int shards) {
+        if (config.ringSize() < shards) {
+            throw new IllegalArgumentException("ring size " + config.ringSize() + " is smaller than the " + shards
+                + " shards: a commit may need one ring slot per shard; use ringSize(" + Integer.highestOneBit(
+                    Math.max(2, shards) * 2 - 1) + ") or more");
+        }
+        int cap = config.eventCapacity();
+        long largest = Math.max(FrameDescriptor.framedLength(SamplesRecord.bodyLength(cap)),
+            FrameDescriptor.framedLength(MixedRecord.bodyLength(cap)));
+        long needed = SegmentDescriptor.HEADER_LENGTH + largest + FrameDescriptor.END_FRAME_LENGTH;
+        if (needed > config.segmentSize()) {
+            throw new IllegalArgumentException("segment size " + config.segmentSize() + " cannot hold the record of"
+                + " one full ring event (" + cap + " samples need " + needed + " bytes with the segment header and"
+                + " end marker); use a segmentSize of at least " + ((needed + 4095) / 4096 * 4096)
+                + " or a smaller eventCapacity");
+        }
     }
 
     private static ReplayOutcome[] replayAll(SluiceConfig config, WalFileSystem fs, Path dir, int shards,
@@ -345,7 +374,11 @@ public final class Sluice implements AutoCloseable {
 
     /**
      * The ref of the series with these labels, creating it if new. Producers should call this once
-     * per series and cache the ref.
+     * per series and cache the ref. A series gets its record in the WAL (and so survives a reopen
+     * and shows in queries) with its first sample.
+     *
+     * @throws IllegalArgumentException if the labels' series record cannot fit in a segment
+     * @throws IllegalStateException    if the engine is closed ({@link SluiceFailedException} if it failed)
      */
     public long series(Labels labels) {
         Objects.requireNonNull(labels, "labels");
@@ -353,39 +386,56 @@ public final class Sluice implements AutoCloseable {
         return registry.getOrCreate(labels);
     }
 
-    /** The ref of an existing series, or -1. Never creates. */
+    /**
+     * The ref of an existing series, or -1. Never creates.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public long find(Labels labels) {
         Objects.requireNonNull(labels, "labels");
+        checkReadable();
         return registry.find(labels);
     }
 
-    /** The labels of a series, or null if the ref names none. */
+    /**
+     * The labels of a series, or null if the ref names none.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public Labels labels(long ref) {
+        checkReadable();
         return registry.labels(ref);
     }
 
-    /** A new appender for the calling thread. */
+    /**
+     * A new appender for the calling thread.
+     *
+     * @throws IllegalStateException if the engine is closed ({@link SluiceFailedException} if it failed)
+     */
     public Appender appender() {
         return ring.newAppender();
     }
 
     /**
      * Waits until every sample published up to {@code sequence} (from {@link Appender#commit()}) is
-     * durable under the engine's {@link Durability}.
+     * durable under the engine's {@link Durability}. Returns at once for a sequence that is already
+     * durable, even after a later failure or after close. A clean {@link #close()} makes everything
+     * committed before it durable, so a wait that spans a close returns normally.
      *
-     * @throws SluiceFailedException if the engine failed first
+     * @throws SluiceFailedException if the engine failed before the sequence became durable
      * @throws IllegalStateException if the engine closed without making the sequence durable
+     * @throws InterruptedException  if the waiting thread is interrupted
      */
     public void awaitDurable(long sequence) throws InterruptedException {
         ring.awaitDurable(sequence);
     }
 
-    /** The highest ring sequence that is durable in every shard. */
+    /** The highest ring sequence that is durable in every shard. Works after close. */
     public long durableSequence() {
         return ring.durableSequence();
     }
 
-    /** A snapshot of counters and latency histograms. */
+    /** A snapshot of counters and latency histograms. Works after close: the final figures. */
     public EngineMetrics metrics() {
         List<EngineMetrics.ShardMetrics> list = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
@@ -402,37 +452,48 @@ public final class Sluice implements AutoCloseable {
     /**
      * Calls {@code listener} on the metrics thread at the end of every metrics interval, with that
      * interval's latencies and the engine's counters. The interval object is reused: copy what you keep.
+     *
+     * @throws IllegalStateException if the engine is closed (there will be no more intervals)
      */
     public void addIntervalListener(IntervalListener listener) {
-        collector.addListener(Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener");
+        checkReadable();
+        collector.addListener(listener);
     }
 
     /**
      * Ends the current metrics interval now: listeners are called on this thread with what was
      * recorded since the previous interval. A harness calls it once its load is done, so that its
      * interval log covers every sample.
+     *
+     * @throws IllegalStateException if the engine is closed (close ended the last interval)
      */
     public void endMetricsInterval() {
+        checkReadable();
         collector.sample();
     }
 
+    /** Stops calling {@code listener}; a no-op if it is not registered. Works after close. */
     public void removeIntervalListener(IntervalListener listener) {
         collector.removeListener(listener);
     }
 
-    /** What replay found when this engine opened. */
+    /** What replay found when this engine opened. Works after close. */
     public ReplayReport replayReport() {
         return replayReport;
     }
 
+    /** The shard count (the directory's). Works after close. */
     public int shards() {
         return shards;
     }
 
+    /** The data directory, absolute. Works after close. */
     public Path dir() {
         return dir;
     }
 
+    /** The configuration this engine was opened with. Works after close. */
     public SluiceConfig config() {
         return config;
     }
@@ -442,6 +503,7 @@ public final class Sluice implements AutoCloseable {
      * concurrently with the writers and sees a prefix of the series at the time of the call.
      *
      * @return the number of samples delivered
+     * @throws IllegalStateException if the engine is closed
      */
     public long read(long ref, long mint, long maxt, SampleConsumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
@@ -458,7 +520,11 @@ public final class Sluice implements AutoCloseable {
         }
     }
 
-    /** Calls {@code consumer} with the ref of every series that has a record in the WAL, shard by shard. */
+    /**
+     * Calls {@code consumer} with the ref of every series that has a record in the WAL, shard by shard.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public void forEachSeries(LongConsumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
         readers.readLock().lock();
@@ -484,6 +550,7 @@ public final class Sluice implements AutoCloseable {
      *
      * @throws IllegalArgumentException if no matcher is given or every matcher matches the empty
      *                                  string (see {@link Matcher#checkSelector})
+     * @throws IllegalStateException    if the engine is closed
      */
     public long[] series(Matcher... matchers) {
         Matcher.checkSelector(matchers);
@@ -522,6 +589,7 @@ public final class Sluice implements AutoCloseable {
      * {@code [mint, maxt]}. Close the set when done (its latency is recorded then).
      *
      * @throws IllegalArgumentException if the selector would match every series, or mint &gt; maxt
+     * @throws IllegalStateException    if the engine is closed
      */
     public SeriesSet query(long mint, long maxt, Matcher... matchers) {
         Matcher.checkSelector(matchers);
@@ -534,7 +602,11 @@ public final class Sluice implements AutoCloseable {
         return new SeriesSet(this, refs, mint, maxt, queryMetrics, System.nanoTime() - start);
     }
 
-    /** Label names that some series carries, sorted. */
+    /**
+     * Label names that some series carries, sorted.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public List<String> labelNames() {
         checkReadable();
         long start = System.nanoTime();
@@ -551,6 +623,7 @@ public final class Sluice implements AutoCloseable {
      * series that match every matcher.
      *
      * @throws IllegalArgumentException if matchers are given and every one matches the empty string
+     * @throws IllegalStateException    if the engine is closed
      */
     public List<String> labelValues(String name, Matcher... matchers) {
         Objects.requireNonNull(name, "name");
@@ -586,31 +659,49 @@ public final class Sluice implements AutoCloseable {
         return Collections.unmodifiableList(new ArrayList<>(values));
     }
 
-    /** Stored samples of one series. */
+    /**
+     * Stored samples of one series (0 for a ref that names none).
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public long sampleCount(long ref) {
         SeriesState s = state(ref);
         return s == null ? 0 : s.samples();
     }
 
-    /** Samples of a series rejected as out of order (older than its newest, or same time with another value). */
+    /**
+     * Samples of a series rejected as out of order (older than its newest, or same time with another value).
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public long outOfOrderCount(long ref) {
         SeriesState s = state(ref);
         return s == null ? 0 : s.outOfOrder();
     }
 
-    /** Exact duplicates of a series' newest sample that were dropped. */
+    /**
+     * Exact duplicates of a series' newest sample that were dropped.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public long duplicateCount(long ref) {
         SeriesState s = state(ref);
         return s == null ? 0 : s.duplicates();
     }
 
     private SeriesState state(long ref) {
+        checkReadable();
         int shard = SeriesRef.shard(ref);
         return shard >= shards || ref < 0 ? null : stores[shard].get(SeriesRef.localId(ref));
     }
 
-    /** Series that have at least a series record in the WAL. */
+    /**
+     * Series that have at least a series record in the WAL.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public long seriesCount() {
+        checkReadable();
         long n = 0;
         for (ShardStore s : stores) {
             n += s.seriesCount();
@@ -618,7 +709,11 @@ public final class Sluice implements AutoCloseable {
         return n;
     }
 
-    /** Newest timestamp stored in any series, or {@link Long#MIN_VALUE} when empty. */
+    /**
+     * Newest timestamp stored in any series, or {@link Long#MIN_VALUE} when empty.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
     public long maxTimestamp() {
         long[] max = {Long.MIN_VALUE};
         forEachSeries(ref -> {
@@ -637,19 +732,32 @@ public final class Sluice implements AutoCloseable {
     }
 
     /**
-     * Drains the ring, forces every shard, unmaps the segments and releases the directory.
-     * Idempotent. After it, appenders throw {@link IllegalStateException}.
+     * Drains the ring (everything committed before the call is appended and forced), forces every
+     * shard, unmaps the segments and releases the directory. Idempotent and serialised: a call made
+     * while another is running returns when that one has finished. Samples still staged in an
+     * appender (added but never committed) are not written: the appender's {@link Appender#close()}
+     * then throws and says how many, and this method logs their count.
+     *
+     * <p>After close, the methods that read or write series and samples throw
+     * {@link IllegalStateException}; the methods that describe the engine ({@link #config()},
+     * {@link #dir()}, {@link #shards()}, {@link #isClosed()}, {@link #failure()},
+     * {@link #replayReport()}, {@link #metrics()}, {@link #durableSequence()},
+     * {@link #awaitDurable(long)}, {@link #removeIntervalListener}) keep answering.
      *
      * @throws IOException if a final force failed (the engine may also have failed earlier)
      */
     @Override
     public void close() throws IOException {
-        synchronized (this) {
+        synchronized (closeLock) {
             if (closed) {
                 return;
             }
             closed = true;
+            closeLocked();
         }
+    }
+
+    private void closeLocked() throws IOException {
         // Readers check `closed` under the read lock: once the write lock has been had, none is left
         // in the mapped segments, and none will enter before the ring unmaps them.
         readers.writeLock().lock();
@@ -679,12 +787,12 @@ public final class Sluice implements AutoCloseable {
         }
     }
 
-    /** True after {@link #close()}. */
+    /** True once {@link #close()} has been called. */
     public boolean isClosed() {
         return closed;
     }
 
-    /** The failure that stopped the engine, or null. */
+    /** The failure that stopped the engine, or null. Works after close. */
     public Throwable failure() {
         return state.failure();
     }

@@ -35,6 +35,7 @@ public final class SluiceConfig {
     private final Duration metricsInterval;
     private final WalFileSystem fileSystem;
     private final LabelsHasher hasher;
+    private final String hasherId;
     private final boolean prefaultSegments;
     private final Duration retention;
     private final Duration retentionCheckInterval;
@@ -54,6 +55,7 @@ public final class SluiceConfig {
         this.metricsInterval = b.metricsInterval;
         this.fileSystem = b.fileSystem;
         this.hasher = b.hasher;
+        this.hasherId = b.hasherId;
     }
 
     public static Builder builder() {
@@ -112,8 +114,14 @@ public final class SluiceConfig {
         return fileSystem;
     }
 
+    /** The label hash (an SPI for tests; see {@link Builder#hasher(String, LabelsHasher)}). */
     public LabelsHasher hasher() {
         return hasher;
+    }
+
+    /** The identity of {@link #hasher()}, recorded in the directory. */
+    public String hasherId() {
+        return hasherId;
     }
 
     /** Fault each new segment's pages in on the background preparer thread. */
@@ -144,6 +152,7 @@ public final class SluiceConfig {
         private Duration metricsInterval = Duration.ofSeconds(1);
         private WalFileSystem fileSystem = MappedWalFileSystem.INSTANCE;
         private LabelsHasher hasher = LabelsHasher.DEFAULT;
+        private String hasherId = LabelsHasher.DEFAULT_ID;
         private boolean prefaultSegments = true;
         private Duration retention = Duration.ZERO;
         private Duration retentionCheckInterval = Duration.ofSeconds(1);
@@ -263,15 +272,32 @@ public final class SluiceConfig {
             return this;
         }
 
-        /** The file system facade; tests inject faults through it. */
+        /**
+         * Service-provider interface, not configuration: the file-system facade every WAL file
+         * operation goes through. Tests inject a full disk, failing fsyncs and failing mappings
+         * through it; real use keeps the default (memory-mapped files).
+         */
         public Builder fileSystem(WalFileSystem fileSystem) {
             this.fileSystem = Objects.requireNonNull(fileSystem, "fileSystem");
             return this;
         }
 
-        /** The label hash; tests inject collisions through it. It decides shards, so keep the default for real data. */
-        public Builder hasher(LabelsHasher hasher) {
+        /**
+         * Service-provider interface, not configuration: replaces the label hash that places series
+         * in shards and registry slots. Tests inject colliding hashes through it. The directory
+         * records {@code id} on first open, and an engine with another id refuses the directory
+         * (its series would hash to other shards). Real data keeps the default
+         * ({@link LabelsHasher#DEFAULT_ID}).
+         *
+         * @throws IllegalArgumentException if {@code id} is blank or has white space
+         */
+        public Builder hasher(String id, LabelsHasher hasher) {
+            Objects.requireNonNull(id, "id");
+            if (id.isBlank() || !id.equals(id.strip()) || id.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("a hasher id is one word without white space, got '" + id + "'");
+            }
             this.hasher = Objects.requireNonNull(hasher, "hasher");
+            this.hasherId = id;
             return this;
         }
 

@@ -11,6 +11,8 @@ import io.sluice.engine.Labels;
 public interface LabelsHasher {
     /** The default: the xxHash3-based {@link Labels#hash64()}. */
     LabelsHasher DEFAULT = Labels::hash64;
+    /** The identity of {@link #DEFAULT}, recorded in a data directory's {@code sluice.meta}. */
+    String DEFAULT_ID = "labels-xxh3-v1";
 
     /** A 64-bit hash of {@code labels}; equal label sets must give equal hashes. */
     long hash(Labels labels);

@@ -178,10 +178,21 @@ public final class IngestRing {
      */
     public void close() throws IOException {
         engine.close();
+        int staged = 0;
+        int holding = 0;
         for (RingAppender a : appenders) {
             while (a.isPublishing()) {
                 Thread.onSpinWait();
             }
+            int n = a.stagedEstimate();
+            if (n > 0) {
+                staged += n;
+                holding++;
+            }
+        }
+        if (staged > 0) {
+            LOG.log(System.Logger.Level.WARNING, "closing with about {0} sample(s) staged in {1} appender(s) and never"
+                + " committed: they are not written (each appender''s close() reports its own)", staged, holding);
         }
         long last = buffer.getCursor();
         for (int s = 0; s < shards; s++) {

@@ -5,6 +5,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.SeriesRef;
+import io.sluice.engine.SluiceFailedException;
 import io.sluice.index.SeriesRegistry;
 
 import java.util.Objects;
@@ -230,6 +231,15 @@ public final class RingAppender implements Appender {
         return lastSequence;
     }
 
+    /** Staged samples as another thread sees them (racy, for a log line at close). */
+    int stagedEstimate() {
+        int n = 0;
+        for (int s = 0; s < shards; s++) {
+            n += counts[s];
+        }
+        return n;
+    }
+
     /** True while this appender is between claiming and publishing ring slots. */
     boolean isPublishing() {
         return publishing;
@@ -242,12 +252,38 @@ public final class RingAppender implements Appender {
         }
         closed = true;
         try {
-            if (staged() > 0 && engine.isOpen()) {
+            int staged = staged();
+            if (staged == 0) {
+                return;
+            }
+            if (!engine.isOpen()) {
+                discardStaged();
+                throw notCommitted(staged, null);
+            }
+            try {
                 commit();
+            } catch (IllegalStateException e) { // the engine closed or failed under us
+                discardStaged();
+                throw notCommitted(staged, e);
             }
         } finally {
             ring.unregister(this);
         }
+    }
+
+    private void discardStaged() {
+        java.util.Arrays.fill(counts, 0);
+    }
+
+    /** Staged samples that close could not commit: never dropped silently. */
+    private IllegalStateException notCommitted(int staged, IllegalStateException cause) {
+        Throwable failure = engine.failure();
+        String message = staged + " staged sample(s) were not committed: the engine "
+            + (failure != null ? "failed" : "was closed") + " before this appender; commit before Sluice.close()";
+        if (failure != null) {
+            return new SluiceFailedException(message + " (" + failure + ")", failure);
+        }
+        return new IllegalStateException(message, cause);
     }
 
     private boolean onOwnerThread() {
