@@ -25,8 +25,7 @@ class ConcurrentProducersTest {
 
     @Test
     void producersWritingAtOnceLoseAndMixNothing() throws Exception {
-        long seed = Long.getLong("sluice.test.seed", System.nanoTime());
-        System.out.println("ConcurrentProducersTest seed=" + seed + " (rerun with -Dsluice.test.seed=" + seed + ")");
+        long seed = io.sluice.testing.TestSeeds.seed("ConcurrentProducersTest");
         int producers = 4;
         int seriesPerProducer = 50;
         int samplesPerSeries = 4_000;

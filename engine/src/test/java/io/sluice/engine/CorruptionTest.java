@@ -186,8 +186,7 @@ class CorruptionTest {
 
     @Test
     void aRandomByteFlippedInsideANonTailRecordIsNamedAndRepairKeepsThePrefix() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("aRandomByteFlippedInsideANonTailRecord seed " + seed);
+        long seed = io.sluice.testing.TestSeeds.seed("CorruptionTest.aRandomByteFlippedInsideANonTailRecord");
         SplittableRandom rnd = new SplittableRandom(seed);
         List<Path> segs = segments();
         boolean lastToo = Frames.frames(segs.get(segs.size() - 1)).size() >= 2;

@@ -88,7 +88,7 @@ class FaultInjectionTest {
     @Test
     void aFailedBackgroundPreparationSurfacesWhenTheWriterNeedsThatSegment() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
-        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096)
+        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
             .durability(Durability.BATCH).build());
         long ref = db.series(S);
         while (fs.preallocations.get() < 2) {
@@ -142,7 +142,7 @@ class FaultInjectionTest {
     @Test
     void aCheckpointThatCannotBeWrittenFailsTheEngineAndKeepsEverySegment() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
-        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096)
+        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
             .durability(Durability.BATCH).retention(Duration.ofMillis(200)).retentionCheckInterval(Duration.ZERO)
             .build());
         long ref = db.series(S);

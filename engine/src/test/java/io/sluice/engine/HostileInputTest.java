@@ -138,6 +138,9 @@ class HostileInputTest {
         assertThrows(IllegalStateException.class, () -> db.series(Labels.of("b", "1")));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> app.add(ref, 3, 3));
         assertTrue(e.getMessage().contains("closed"), e.getMessage());
-        app.close(); // closing the appender afterwards is harmless
+        // The sample staged before close was never committed: the appender says so instead of dropping it silently.
+        IllegalStateException staged = assertThrows(IllegalStateException.class, app::close);
+        assertTrue(staged.getMessage().contains("1 staged sample(s) were not committed"), staged.getMessage());
+        app.close(); // idempotent
     }
 }

@@ -147,11 +147,102 @@ class LifecycleTest {
 
     @Test
     void seriesTooLargeForASegmentAreRefusedAtCreation() throws Exception {
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).segmentSize(4096).build())) {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).segmentSize(4096).eventCapacity(128).build())) {
             Labels huge = Labels.of("a", "x".repeat(5000));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> db.series(huge));
             assertTrue(e.getMessage().contains("use a larger segmentSize"), e.getMessage());
             assertEquals(-1, db.find(huge));
+        }
+    }
+
+    @Test
+    void aDirectoryWrittenWithAnotherLabelHashIsRefusedBeforeReplayTouchesIt() throws Exception {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            try (Appender app = db.appender()) {
+                app.add(Labels.of("a", "1"), 1, 1.0);
+                db.awaitDurable(app.commit());
+            }
+        }
+        java.util.Map<String, byte[]> before = io.sluice.testing.TestDirs.contents(dir);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sluice.open(
+            SluiceConfig.builder().dir(dir).hasher("constant-42", l -> 42L).build()));
+        assertTrue(e.getMessage().contains("written with label hash 'labels-xxh3-v1'")
+            && e.getMessage().contains("'constant-42'"), e.getMessage());
+        assertEquals(before.keySet(), io.sluice.testing.TestDirs.contents(dir).keySet());
+        for (java.util.Map.Entry<String, byte[]> f : before.entrySet()) {
+            assertTrue(java.util.Arrays.equals(f.getValue(), io.sluice.testing.TestDirs.contents(dir).get(f.getKey())),
+                f.getKey() + " untouched");
+        }
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            assertEquals(1, db.sampleCount(db.find(Labels.of("a", "1"))));
+        }
+    }
+
+    @Test
+    void aDirectoryWrittenWithATestHashRefusesTheDefaultOne() throws Exception {
+        Sluice.open(SluiceConfig.builder().dir(dir).hasher("constant-42", l -> 42L).build()).close();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> Sluice.open(SluiceConfig.builder().dir(dir).build()));
+        assertTrue(e.getMessage().contains("'constant-42' but this engine uses 'labels-xxh3-v1'"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryFromBeforeTheIdentityFileGetsItAndRefusesAnotherHash() throws Exception {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            try (Appender app = db.appender()) {
+                app.add(Labels.of("a", "1"), 1, 1.0);
+            }
+        }
+        java.nio.file.Files.delete(dir.resolve("sluice.meta")); // as the previous build left directories
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sluice.open(
+            SluiceConfig.builder().dir(dir).hasher("constant-42", l -> 42L).build()));
+        assertTrue(e.getMessage().contains("predates sluice.meta"), e.getMessage());
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            assertEquals(1, db.sampleCount(db.find(Labels.of("a", "1"))));
+        }
+        assertEquals("labels-xxh3-v1", DirectoryMeta.parse(dir.resolve("sluice.meta")));
+    }
+
+    @Test
+    void aDamagedIdentityFileFailsTheOpenWithItsName() throws Exception {
+        Sluice.open(SluiceConfig.builder().dir(dir).build()).close();
+        java.nio.file.Path meta = dir.resolve("sluice.meta");
+        String text = java.nio.file.Files.readString(meta);
+        java.nio.file.Files.writeString(meta, text.replace("xxh3", "xxh4"));
+        IOException e = assertThrows(IOException.class, () -> Sluice.open(SluiceConfig.builder().dir(dir).build()));
+        assertTrue(e.getMessage().contains("sluice.meta is damaged: checksum mismatch"), e.getMessage());
+    }
+
+    @Test
+    void aRingSmallerThanTheShardCountIsRefusedAtOpenInsteadOfHanging() throws Exception {
+        Sluice.open(SluiceConfig.builder().dir(dir).shards(4).build()).close();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sluice.open(SluiceConfig.builder().dir(dir).ringSize(2).build()));
+            assertTrue(e.getMessage().contains("ring size 2 is smaller than the 4 shards"), e.getMessage());
+        });
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).ringSize(4).build())) {
+            assertEquals(4, db.shards());
+        }
+    }
+
+    @Test
+    void aSegmentTooSmallForOneFullEventIsRefusedAtOpen() throws Exception {
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Sluice.open(SluiceConfig.builder().dir(dir).segmentSize(4096).eventCapacity(256).build()));
+            assertTrue(e.getMessage().contains("cannot hold the record of one full ring event (256 samples"),
+                e.getMessage());
+        });
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).segmentSize(4096).eventCapacity(128).build())) {
+            long ref = db.series(Labels.of("a", "1"));
+            try (Appender app = db.appender()) {
+                for (int i = 0; i < 1000; i++) {
+                    app.add(ref, i, i); // full events of 128 samples, over many 4 KiB segments
+                }
+                db.awaitDurable(app.commit());
+            }
+            assertEquals(1000, db.sampleCount(ref));
         }
     }
 }

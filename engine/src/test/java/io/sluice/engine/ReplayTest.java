@@ -187,7 +187,7 @@ class ReplayTest {
     @Test
     void corruptionInAnEarlierSegmentIsNeverTreatedAsATornTail() throws Exception {
         Path dir = tmp.resolve("d");
-        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).build())) {
+        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).eventCapacity(128).build())) {
             long ref = db.series(SERIES);
             Appender app = db.appender();
             for (int i = 0; i < 2000; i++) {
@@ -228,7 +228,7 @@ class ReplayTest {
     @Test
     void aTruncatedEarlierSegmentIsCorruptionAndRepairKeepsItsWholeRecords() throws Exception {
         Path dir = tmp.resolve("d");
-        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).build())) {
+        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).eventCapacity(128).build())) {
             long ref = db.series(SERIES);
             Appender app = db.appender();
             for (int i = 0; i < 1000; i++) {

@@ -34,7 +34,7 @@ class RetentionTest {
     Path tmp;
 
     private static SluiceConfig.Builder config(Path dir) {
-        return SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).retention(Duration.ofMillis(RETENTION))
+        return SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).retention(Duration.ofMillis(RETENTION))
             .retentionCheckInterval(Duration.ZERO);
     }
 

@@ -50,7 +50,7 @@ class UnmapTest {
 
     @Test
     void closeUnmapsEverySegmentEvenAfterManyReopens() throws Exception {
-        SluiceConfig config = SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).build();
+        SluiceConfig config = SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).build();
         try (Sluice db = Sluice.open(config)) {
             write(db, 0, 3000);
             assertTrue(mappings(".wal") > 10, "the segments are mapped while open");
@@ -65,7 +65,7 @@ class UnmapTest {
     @Test
     void retentionUnmapsTheSegmentsItDeletes() throws Exception {
         long kept;
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096)
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128)
             .retention(Duration.ofMillis(500)).retentionCheckInterval(Duration.ZERO).build())) {
             write(db, 0, 5000);
             kept = db.sampleCount(db.find(Labels.of("s", "a")));

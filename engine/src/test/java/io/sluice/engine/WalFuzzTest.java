@@ -32,8 +32,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Feeds replay random and mutated segments (seeded; the seed is printed): it must finish (no hang)
  * and either replay or throw {@link WalCorruptionException}, with and without repair, and never
- * anything else. Mutations include frames with garbage bodies under a correct CRC, so the record
- * decoders see hostile input too.
+ * anything else. Mutations include frames with garbage SERIES, SAMPLES and MIXED bodies under a
+ * correct CRC, so the record decoders see hostile input too. After every repair, the engine's
+ * content is compared with a model read independently from the repaired files: the engine holds
+ * exactly the samples of the records the repaired log still contains, nothing of a record repair
+ * wiped.
  */
 class WalFuzzTest {
     private static final int CASES = 2000;
@@ -44,17 +47,29 @@ class WalFuzzTest {
 
     @Test
     void replayOfRandomAndMutatedSegmentsEndsWithAReplayOrTheTypedException() throws Exception {
-        long seed = Long.getLong("sluice.fuzz.seed", System.nanoTime());
-        System.out.println("WalFuzzTest seed " + seed + " (rerun with -Dsluice.fuzz.seed=" + seed + ")");
+        long seed = io.sluice.testing.TestSeeds.seed("WalFuzzTest");
         Path source = tmp.resolve("source");
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(source).shards(1).segmentSize(SEGMENT).build())) {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(source).shards(1).segmentSize(SEGMENT)
+            .eventCapacity(128).build())) {
             Appender app = db.appender();
             for (int i = 0; i < 6; i++) {
                 db.series(Labels.of("__name__", "m", "i", Integer.toString(i), "zone", "z" + i % 2));
             }
             for (long ts = 0; ts < 120; ts++) {
+                // Scrape-shaped commits (MIXED records) for most of the log, runs of one series (SAMPLES) for some.
+                boolean runs = ts % 40 >= 30;
                 for (int i = 0; i < 6; i++) {
+                    if (runs) {
+                        continue;
+                    }
                     app.add(Labels.of("__name__", "m", "i", Integer.toString(i), "zone", "z" + i % 2), ts, ts * i);
+                }
+                if (runs && ts % 40 == 39) {
+                    for (int i = 0; i < 6; i++) {
+                        for (long t = ts - 9; t <= ts; t++) {
+                            app.add(Labels.of("__name__", "m", "i", Integer.toString(i), "zone", "z" + i % 2), t, t * i);
+                        }
+                    }
                 }
                 if (ts % 7 == 6) {
                     app.commit();
@@ -71,6 +86,7 @@ class WalFuzzTest {
         Path caseRoot = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "sluice-fuzz-")
             : tmp;
         Path dir = caseRoot.resolve("case");
+        Path engineDir = caseRoot.resolve("engine");
         SplittableRandom rnd = new SplittableRandom(seed);
         int[][] outcomes = new int[2][2]; // [repair][replayed, typed exception]
         assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
@@ -84,9 +100,13 @@ class WalFuzzTest {
                     }
                     outcomes[repair ? 1 : 0][replay(dir, repair, seed, c)]++;
                 }
+                if (c % 10 == 0) { // the engine-level model check costs an open: every tenth case
+                    checkRepairAgainstModel(images, engineDir, seed, c);
+                }
             }
         }, "replay hung (seed " + seed + ")");
         TestDirs.deleteTree(caseRoot == tmp ? dir : caseRoot);
+        TestDirs.deleteTree(engineDir);
         System.out.println("WalFuzzTest: " + CASES + " cases; without repair " + outcomes[0][0] + " replayed, "
             + outcomes[0][1] + " typed corruption errors; with repair " + outcomes[1][0] + " replayed, " + outcomes[1][1]
             + " typed corruption errors");
@@ -115,6 +135,62 @@ class WalFuzzTest {
                 s.mapping().close();
             }
         }
+    }
+
+    /**
+     * Opens the case with repair through the engine, then compares every series' samples with the
+     * records the repaired files hold, parsed by the independent test reader.
+     */
+    private static void checkRepairAgainstModel(List<byte[]> images, Path root, long seed, int c) throws Exception {
+        TestDirs.deleteTree(root);
+        Path shard = TestDirs.shard(root, 0);
+        Files.createDirectories(shard);
+        for (int k = 0; k < images.size(); k++) {
+            Files.write(shard.resolve(SegmentDescriptor.fileName((long) k * SEGMENT)), images.get(k));
+        }
+        java.util.Map<Long, List<String>> engine = new java.util.TreeMap<>();
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(root).shards(1).segmentSize(SEGMENT)
+            .eventCapacity(128).repair(true).build())) {
+            db.forEachSeries(ref -> {
+                List<String> samples = new ArrayList<>();
+                db.read(ref, Long.MIN_VALUE, Long.MAX_VALUE,
+                    (ts, v) -> samples.add(ts + "=" + Long.toHexString(Double.doubleToRawLongBits(v))));
+                if (!samples.isEmpty()) {
+                    engine.put(ref, samples);
+                }
+            });
+        } catch (WalCorruptionException e) {
+            fail("case " + c + " (seed " + seed + "): repair failed with " + e);
+        } catch (java.io.IOException e) {
+            return; // e.g. the shard's files do not form a directory layout the engine opens; replay() covers it
+        }
+        java.util.Map<Long, List<String>> model = new java.util.TreeMap<>();
+        for (Path p : Frames.segments(shard)) {
+            Frames.samples(Files.readAllBytes(p), (ref, ts, bits) -> model.computeIfAbsent(ref, r -> new ArrayList<>())
+                .add(ts + "=" + Long.toHexString(bits)));
+        }
+        if (!model.equals(engine)) {
+            fail("case " + c + " (seed " + seed + "): the engine does not hold exactly the samples of the repaired log: "
+                + firstDifference(model, engine));
+        }
+    }
+
+    private static String firstDifference(java.util.Map<Long, List<String>> model, java.util.Map<Long, List<String>> engine) {
+        java.util.Set<Long> refs = new java.util.TreeSet<>(model.keySet());
+        refs.addAll(engine.keySet());
+        for (long ref : refs) {
+            List<String> m = model.getOrDefault(ref, List.of());
+            List<String> e = engine.getOrDefault(ref, List.of());
+            for (int i = 0; i < Math.max(m.size(), e.size()); i++) {
+                String mi = i < m.size() ? m.get(i) : "(none)";
+                String ei = i < e.size() ? e.get(i) : "(none)";
+                if (!mi.equals(ei)) {
+                    return "series " + ref + ", sample " + i + ": log has " + mi + ", engine has " + ei + " (log "
+                        + m.size() + " samples, engine " + e.size() + ")";
+                }
+            }
+        }
+        return "(none)";
     }
 
     private static List<byte[]> mutate(List<byte[]> original, SplittableRandom rnd) {
@@ -191,14 +267,44 @@ class WalFuzzTest {
         if (room < 2) {
             return;
         }
-        int len = 1 + rnd.nextInt(Math.min(room, 300));
-        byte[] body = new byte[len];
-        rnd.nextBytes(body);
-        body[0] = rnd.nextBoolean() ? RecordType.SERIES : RecordType.SAMPLES;
-        if (len >= 4 && rnd.nextBoolean()) {
-            body[2] = (byte) rnd.nextInt(4); // small label or sample counts, so decoders get further
-            body[3] = 0;
+        byte type = new byte[] {RecordType.SERIES, RecordType.SAMPLES, RecordType.MIXED}[rnd.nextInt(3)];
+        int len;
+        byte[] body;
+        if (type != RecordType.SERIES && rnd.nextBoolean()) {
+            // A plausible SAMPLES or MIXED body: the right length for its count, refs of real series
+            // (or not), timestamps near the real ones, so replay's content checks are what decide.
+            int n = 1 + rnd.nextInt(4);
+            len = type == RecordType.MIXED ? 8 + 24 * n : 16 + 16 * n;
+            if (len > room) {
+                return;
+            }
+            body = new byte[len];
+            ByteBuffer b = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(4, n);
+            long ref = rnd.nextInt(4) == 0 ? rnd.nextLong() : ((long) rnd.nextInt(8) << 16);
+            if (type == RecordType.SAMPLES) {
+                b.putLong(8, ref);
+                for (int i = 0; i < n; i++) {
+                    b.putLong(16 + 16 * i, rnd.nextInt(300));
+                    b.putLong(24 + 16 * i, rnd.nextLong());
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    b.putLong(8 + 24 * i, rnd.nextBoolean() ? ref : ((long) rnd.nextInt(8) << 16));
+                    b.putLong(16 + 24 * i, rnd.nextInt(300));
+                    b.putLong(24 + 24 * i, rnd.nextLong());
+                }
+            }
+        } else {
+            len = 1 + rnd.nextInt(Math.min(room, 300));
+            body = new byte[len];
+            rnd.nextBytes(body);
+            if (len >= 4 && rnd.nextBoolean()) {
+                body[2] = (byte) rnd.nextInt(4); // small label or sample counts, so decoders get further
+                body[3] = 0;
+            }
         }
+        body[0] = type;
         CRC32C crc = new CRC32C();
         crc.update(body);
         ByteBuffer b = ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN);

@@ -60,8 +60,7 @@ class PostingsShardTest {
 
     @Test
     void randomSelectorsAgreeWithABruteForceScanWhileSeriesArrive() {
-        long seed = Long.getLong("sluice.test.seed", System.nanoTime());
-        System.out.println("PostingsShardTest seed=" + seed + " (rerun with -Dsluice.test.seed=" + seed + ")");
+        long seed = io.sluice.testing.TestSeeds.seed("PostingsShardTest");
         Random rnd = new Random(seed);
         int n = 20_000;
         Labels[] byId = new Labels[n];

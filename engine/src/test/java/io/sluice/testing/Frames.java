@@ -92,6 +92,40 @@ public final class Frames {
         }
     }
 
+    /** A sample as the log holds it. */
+    public interface SampleSink {
+        void sample(long ref, long timestamp, long valueBits);
+    }
+
+    /**
+     * Calls {@code sink} with every sample of the SAMPLES and MIXED frames of a segment image, in log
+     * order, up to the segment's end marker (bytes after it are not part of the log).
+     */
+    public static void samples(byte[] segment, SampleSink sink) {
+        UnsafeBuffer b = wrap(segment);
+        for (Frame f : frames(segment)) {
+            if (f.type == FrameDescriptor.TYPE_END) {
+                return;
+            }
+            int body = f.offset + FrameDescriptor.BODY_OFFSET;
+            if (f.type == RecordType.SAMPLES) {
+                int count = SamplesRecord.count(b, body);
+                long ref = SamplesRecord.ref(b, body);
+                for (int i = 0; i < count; i++) {
+                    int at = SamplesRecord.sampleOffset(body, i);
+                    sink.sample(ref, b.getLong(at), b.getLong(at + 8));
+                }
+            } else if (f.type == RecordType.MIXED) {
+                int count = MixedRecord.count(b, body);
+                for (int i = 0; i < count; i++) {
+                    int e = MixedRecord.entryOffset(body, i);
+                    sink.sample(b.getLong(e + MixedRecord.ENTRY_REF), b.getLong(e + MixedRecord.ENTRY_TIMESTAMP),
+                        b.getLong(e + MixedRecord.ENTRY_VALUE));
+                }
+            }
+        }
+    }
+
     /** The segment files of a shard directory, oldest first. */
     public static List<Path> segments(Path shardDir) throws IOException {
         List<Path> out = new ArrayList<>();

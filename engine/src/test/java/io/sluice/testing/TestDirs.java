@@ -40,4 +40,17 @@ public final class TestDirs {
     public static Path shard(Path dir, int shard) {
         return dir.resolve(String.format("shard-%03d", shard));
     }
+
+    /** Every regular file under {@code root} (but LOCK) by relative path, with its bytes. */
+    public static java.util.Map<String, byte[]> contents(Path root) throws IOException {
+        java.util.Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isRegularFile(p) && !p.getFileName().toString().equals("LOCK")) {
+                    out.put(root.relativize(p).toString(), Files.readAllBytes(p));
+                }
+            }
+        }
+        return out;
+    }
 }

@@ -41,7 +41,7 @@ class GoldenSegmentTest {
 
     /** The golden content, written through the public API. */
     static void writeGolden(Path dir) throws Exception {
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).build())) {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).build())) {
             long a = db.series(A);
             long b = db.series(B);
             Appender app = db.appender();
