@@ -32,7 +32,10 @@ import java.io.IOException;
  * {@link #finish} runs on the closing thread after that thread has stopped.
  */
 public final class ShardHandler implements EventHandler<SampleBatchEvent> {
-    /** Events waiting for a force in INTERVAL mode; when full, the handler forces early. */
+    /**
+     * Latency origins kept for events waiting for a force in INTERVAL mode; beyond this, events fold
+     * into the oldest entry (their durable latency is over-stated, never lost, never forced early).
+     */
     static final int MAX_PENDING_DURABLE = 1 << 16;
     /** An event whose mean run of one series is shorter than this is written as one MIXED record. */
     static final int MIXED_MAX_MEAN_RUN = 3;
@@ -351,8 +354,8 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 queueUnforced();
                 publishCounters();
                 progress.appendedSequence = sequence;
-                if (!wal.hasUnforcedFrames()
-                    || now - lastForceNanos >= intervalNanos || unforcedEvents == unforcedOrigins.length) {
+                // At most one force round per interval: the only trigger is the clock.
+                if (!wal.hasUnforcedFrames() || now - lastForceNanos >= intervalNanos) {
                     forceUnforced();
                     publishCounters();
                     progress.durableSequence = sequence;

@@ -38,7 +38,10 @@ public final class ShardWal implements AutoCloseable {
     private final int shard;
     private final int shardCount;
     private final long segmentSize;
+    /** Durability is not NONE: new segments are created durably and sealed ones wait for the next force. */
     private final boolean forceOnRoll;
+    /** Segments sealed since the last force that still hold unforced frames: the next force covers them. */
+    private final java.util.ArrayList<WalSegment> unforcedSealed = new java.util.ArrayList<>();
     private final WalSegments segments;
     private final SegmentPreparer preparer;
     private final CRC32C crc = new CRC32C();
@@ -156,19 +159,30 @@ public final class ShardWal implements AutoCloseable {
         return current.basePosition() + frameOffset;
     }
 
-    /** Forces what was appended since the last force to the device. A no-op when nothing is pending. */
+    /**
+     * One force round: forces every segment that holds frames appended since the last round (the
+     * segments sealed since then, oldest first, and the current one) to the device. A no-op when
+     * nothing is pending. Rolling to a new segment never forces: the next round covers the sealed one.
+     */
     public void force() throws IOException {
         assert onWriterThread();
+        if (!dirty && unforcedSealed.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < unforcedSealed.size(); i++) {
+            fs.force(unforcedSealed.get(i).mapping());
+        }
+        unforcedSealed.clear();
         if (dirty) {
             fs.force(current.mapping());
             dirty = false;
-            forces++;
         }
+        forces++;
     }
 
     /** True if frames were committed since the last {@link #force}. */
     public boolean hasUnforcedFrames() {
-        return dirty;
+        return dirty || !unforcedSealed.isEmpty();
     }
 
     private void roll() throws IOException {
@@ -181,8 +195,9 @@ public final class ShardWal implements AutoCloseable {
         buf.putByte(body, TYPE_END);
         commit(writeOffset, END_BODY_LENGTH);
         if (forceOnRoll) {
-            force();
+            unforcedSealed.add(current); // forced with the next round, not now: at most one round per decision
         }
+        dirty = false;
         rolls++;
         if (prepared != null) {
             segments.add(prepared);
@@ -266,6 +281,9 @@ public final class ShardWal implements AutoCloseable {
         assert onWriterThread();
         long base = retainedBase(n);
         WalSegment[] gone = segments.removeFirst(n);
+        for (WalSegment g : gone) {
+            unforcedSealed.remove(g); // deleted: nothing of it needs to reach the disk
+        }
         Path previous = checkpoint;
         Path next = dir.resolve(Checkpoints.fileName(base));
         checkpoint = next;
@@ -413,10 +431,8 @@ public final class ShardWal implements AutoCloseable {
         closed = true;
         try {
             discardPrepared();
-            if (force && dirty) {
-                fs.force(current.mapping());
-                dirty = false;
-                forces++;
+            if (force) {
+                force();
             }
             Future<?> f = retiring;
             retiring = null;

@@ -8,10 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What awaitDurable acknowledges, per mode, checked against what the facade actually forced. */
@@ -76,12 +75,17 @@ class DurabilityTest {
     void batchDoesNotAcknowledgeWhileTheForceIsStillRunning() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
         CountDownLatch gate = new CountDownLatch(1);
-        AtomicLong blocked = new AtomicLong();
+        CountDownLatch inForce = new CountDownLatch(1);
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).durability(Durability.BATCH)
             .build())) {
             long ref = db.series(Labels.of("s", "a"));
+            Thread[] handler = new Thread[1];
             fs.beforeForce = () -> {
-                blocked.incrementAndGet();
+                if (!Thread.currentThread().getName().startsWith("sluice-shard-")) {
+                    return; // the segment preparer forces new segments' headers; only the shard's force is held
+                }
+                handler[0] = Thread.currentThread();
+                inForce.countDown();
                 try {
                     gate.await();
                 } catch (InterruptedException e) {
@@ -89,6 +93,7 @@ class DurabilityTest {
                 }
             };
             AtomicReference<Long> acknowledged = new AtomicReference<>();
+            CountDownLatch returned = new CountDownLatch(1);
             Thread producer = new Thread(() -> {
                 Appender app = db.appender();
                 app.add(ref, 1, 1.0);
@@ -96,15 +101,18 @@ class DurabilityTest {
                     acknowledged.set(app.commitDurable());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    returned.countDown();
                 }
             });
             producer.start();
-            producer.join(300);
-            assertTrue(blocked.get() >= 1, "the handler is inside force");
-            assertEquals(null, acknowledged.get(), "commitDurable returned before the force completed");
+            assertTrue(inForce.await(20, TimeUnit.SECONDS), "the handler reached its force");
+            // The force is held: whatever the scheduling, the producer cannot have been acknowledged.
+            assertEquals(1, returned.getCount(), "commitDurable returned before the force completed");
+            assertEquals(null, acknowledged.get());
             assertEquals(0, db.metrics().durableSamples());
             gate.countDown();
-            producer.join(10_000);
+            assertTrue(returned.await(20, TimeUnit.SECONDS));
             assertTrue(acknowledged.get() != null && acknowledged.get() >= 0);
             assertEquals(1, db.metrics().durableSamples());
         }
@@ -138,7 +146,7 @@ class DurabilityTest {
     }
 
     @Test
-    void intervalForcesWithinAboutOneIntervalEvenWhenIdle() throws Exception {
+    void intervalMakesAnIdleShardDurableWithoutAnotherCommitAndNeverForcesWhenNothingIsPending() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
         ForcedImages disk = new ForcedImages();
         fs.afterForce = disk;
@@ -146,21 +154,69 @@ class DurabilityTest {
             .durability(Durability.interval(Duration.ofMillis(50))).build())) {
             long ref = db.series(Labels.of("s", "a"));
             Appender app = db.appender();
-            List<Long> waits = new ArrayList<>();
             for (int round = 0; round < 5; round++) {
                 app.add(ref, round, round);
                 long seq = app.commit();
-                long t0 = System.nanoTime();
-                db.awaitDurable(seq);
-                waits.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                // No further commit: only the interval ticker can bring the shard to its force.
+                assertTimeoutPreemptively(Duration.ofSeconds(30), () -> db.awaitDurable(seq));
                 assertTrue(disk.durableTimestamps().contains((long) round), "round " + round);
             }
-            for (long w : waits) {
-                assertTrue(w < 2_000, "durable after " + w + " ms with a 50 ms interval: " + waits);
-            }
-            long forces = db.metrics().forces(); // the shard's forces, not the preparer's of new segments
-            Thread.sleep(300);
+            long forces = db.metrics().forces(); // the shard's force rounds, not the preparer's of new segments
+            // Wait (by events, not time) until the handler has processed three more ticks while idle.
+            long seen = db.durableSequence();
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                while (db.durableSequence() < seen + 3) {
+                    Thread.sleep(1);
+                }
+            });
             assertEquals(forces, db.metrics().forces(), "nothing pending, no force");
         }
+    }
+
+    /**
+     * Steady state under INTERVAL(d): at most one force round per d, however many segments roll over
+     * in between (4 KiB segments roll many times per interval here) and however many events queue.
+     */
+    @Test
+    void intervalForcesAtMostOncePerIntervalInSteadyState() throws Exception {
+        FaultyFileSystem fs = new FaultyFileSystem();
+        ForcedImages disk = new ForcedImages();
+        fs.afterForce = disk;
+        Duration d = Duration.ofMillis(200);
+        long start = System.nanoTime();
+        long elapsed;
+        long forces;
+        long rolls;
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096)
+            .eventCapacity(128).durability(Durability.interval(d)).build())) {
+            long ref = db.series(Labels.of("s", "a"));
+            Appender app = db.appender();
+            long ts = 0;
+            long seq = -1;
+            int durableWaits = 0;
+            while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1200)) {
+                for (int i = 0; i < 20; i++, ts++) {
+                    app.add(ref, ts, ts);
+                }
+                seq = app.commit();
+                if (ts % 2000 == 0) {
+                    db.awaitDurable(seq);
+                    durableWaits++;
+                }
+            }
+            db.awaitDurable(seq);
+            forces = db.metrics().forces();
+            elapsed = System.nanoTime() - start;
+            rolls = io.sluice.testing.Frames.segments(io.sluice.testing.TestDirs.shard(dir, 0)).size();
+            Set<Long> durable = disk.durableTimestamps();
+            for (long t = 0; t < ts; t += 97) {
+                assertTrue(durable.contains(t), "ts " + t + " acknowledged durable but never forced");
+            }
+            assertTrue(durableWaits > 0);
+        }
+        long bound = elapsed / d.toNanos() + 1;
+        assertTrue(rolls > 10, "segments rolled over many times: " + rolls);
+        assertTrue(forces >= 1 && forces <= bound, forces + " force rounds in " + elapsed / 1_000_000 + " ms with"
+            + " interval " + d.toMillis() + " ms (at most " + bound + ")");
     }
 }

@@ -82,7 +82,7 @@ class FailureTest {
     void noSpaceForANewSegmentFailsTheEngineWithoutLosingAcknowledgedSamples() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
         AtomicReference<Throwable> seen = new AtomicReference<>();
-        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
+        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128).eventCapacity(128)
             .durability(Durability.BATCH).build());
         long ref = db.series(Labels.of("s", "a"));
         fs.failPreallocate = true; // the disk is full: the next rollover cannot create its segment
@@ -107,7 +107,7 @@ class FailureTest {
     void aFailingDirectorySyncAtRolloverFailsTheEngine() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
         AtomicReference<Throwable> seen = new AtomicReference<>();
-        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
+        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128).eventCapacity(128)
             .durability(Durability.BATCH).build());
         long ref = db.series(Labels.of("s", "a"));
         fs.failDirectorySync = true;

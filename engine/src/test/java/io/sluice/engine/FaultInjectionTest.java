@@ -91,8 +91,10 @@ class FaultInjectionTest {
         Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
             .durability(Durability.BATCH).build());
         long ref = db.series(S);
-        while (fs.preallocations.get() < 2) {
-            Thread.sleep(1); // the first segment, and its successor prepared in the background
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (fs.preallocations.get() < 2) { // the first segment, and its successor prepared in the background
+            assertTrue(System.nanoTime() < deadline, "the successor segment was never prepared");
+            Thread.sleep(1);
         }
         fs.failPreallocate = true;
         // About 22 records of 10 samples fill a 4 KiB segment: 30 roll over once, into the prepared
