@@ -253,7 +253,19 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     Result run(SluiceConfig config, Workload workload, PrintStream out) throws Exception {
+        Result r;
         try (Sluice db = Sluice.open(config)) {
+            r = runOpen(db, workload, out);
+        }
+        // After close: what is left on disk, as `du` sees it (close deletes the prepared next segment).
+        long onDisk = WalDisk.bytes(config.dir());
+        r.walDiskBytes = onDisk;
+        r.maxWalDiskBytes = Math.max(r.maxWalDiskBytes, onDisk);
+        return r;
+    }
+
+    private Result runOpen(Sluice db, Workload workload, PrintStream out) throws Exception {
+        {
             int shardCount = db.shards();
             long newest = db.maxTimestamp();
             long t0 = newest == Long.MIN_VALUE ? EPOCH_MILLIS : newest + 1;

@@ -267,7 +267,19 @@ class CliTest {
         assertTrue(load.out.contains("WAL on disk") && load.out.contains("(retention 5.0 s)"), load.out);
         assertTrue(Files.readString(csv).startsWith("seconds,wal_disk_bytes,samples"), Files.readString(csv));
         String j = Files.readString(json);
-        assertTrue(j.contains("\"retention_seconds\": 5") && j.contains("\"wal_disk_bytes\""), j);
+        assertTrue(j.contains("\"retention_seconds\": 5"), j);
+        // wal_disk_bytes is exactly what the WAL files left on disk add up to.
+        long onDisk;
+        try (Stream<Path> files = Files.walk(dir)) {
+            onDisk = files.filter(p -> p.toString().endsWith(".wal") || p.toString().endsWith(".ckpt"))
+                .mapToLong(p -> p.toFile().length()).sum();
+        }
+        assertEquals(onDisk, jsonLong(j, "wal_disk_bytes"), j);
+        assertTrue(jsonLong(j, "max_wal_disk_bytes") >= onDisk, j);
+        // Retention deleted whole segments: less is on disk than the 300,000 samples were written in.
+        assertTrue(onDisk < jsonLong(j, "wal_bytes"), "on disk " + onDisk + ", written " + jsonLong(j, "wal_bytes"));
+        String[] lines = Files.readString(csv).strip().split("\n");
+        assertTrue(lines.length >= 2, "a line per second and the last: " + lines.length);
         Run verify = run("verify", "--dir", dir.toString());
         assertEquals(0, verify.code, verify.out + verify.err);
         assertTrue(verify.out.contains("OK: every sample matches"), verify.out);

@@ -44,7 +44,13 @@ class MetricsTest {
             assertEquals(series * 2, m.records(), "one series record and one samples record per series");
             assertEquals(10_000, m.durableSamples());
             assertTrue(m.forces() >= 1);
-            assertTrue(m.bytes() >= 10_000 * 16, "16 bytes per sample at least");
+            long expectedBytes = 0;
+            for (int s = 0; s < series; s++) {
+                expectedBytes += io.sluice.wal.FrameDescriptor.framedLength(io.sluice.record.SeriesRecord.bodyLength(
+                    Labels.of("__name__", "m", "s", Integer.toString(s))));
+                expectedBytes += io.sluice.wal.FrameDescriptor.framedLength(io.sluice.record.SamplesRecord.bodyLength(200));
+            }
+            assertEquals(expectedBytes, m.bytes(), "framed bytes of every series record and samples record");
             assertEquals(0, m.rejected());
             assertEquals(0, m.errors());
             assertEquals(2, m.shards().size());

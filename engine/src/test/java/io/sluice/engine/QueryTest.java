@@ -41,6 +41,11 @@ class QueryTest {
         return (double) ((i << 10) | (ts & 1023));
     }
 
+    /** The round in which series {@code i} got its first samples in the concurrent test (10 + 2r series live). */
+    private static long firstRound(long i) {
+        return i < 10 ? 0 : (i - 10) / 2 + 1;
+    }
+
     static long indexOf(Labels l) {
         return Long.parseLong(l.get("instance").substring(1));
     }
@@ -191,7 +196,7 @@ class QueryTest {
         int rounds = 300;
         int readers = 2;
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong samplesSeen = new AtomicLong();
+        AtomicLong finalPassSamples = new AtomicLong();
         AtomicLong queries = new AtomicLong();
         try (Sluice db = Sluice.open(config())) {
             CountDownLatch writerDone = new CountDownLatch(1);
@@ -232,6 +237,8 @@ class QueryTest {
                         boolean last = false;
                         while (!last && failure.get() == null) {
                             last = writerDone.getCount() == 0; // one full pass after the writer finished
+                            java.util.Set<Long> seenSeries = new java.util.TreeSet<>();
+                            long passSamples = 0;
                             try (SeriesSet set = db.query(Long.MIN_VALUE, Long.MAX_VALUE, selector)) {
                                 while (set.next()) {
                                     Labels l = set.labels();
@@ -247,12 +254,26 @@ class QueryTest {
                                         prev = ts;
                                     }
                                     if (last) {
-                                        long firstRound = i < 10 ? 0 : (i - 10) / 2 + 1;
-                                        assertEquals(4 * (rounds - firstRound), set.sampleCount(),
+                                        assertEquals(4 * (rounds - firstRound(i)), set.sampleCount(),
                                             l + " after the writer finished: every sample it wrote");
                                     }
-                                    samplesSeen.addAndGet(set.sampleCount());
+                                    seenSeries.add(i);
+                                    passSamples += set.sampleCount();
                                 }
+                            }
+                            if (last) {
+                                // The final pass returns exactly the written series the selector matches, whole.
+                                java.util.Set<Long> want = new java.util.TreeSet<>();
+                                long wantSamples = 0;
+                                for (long i : expected(selector)) {
+                                    if (i < series) {
+                                        want.add(i);
+                                        wantSamples += 4 * (rounds - firstRound(i));
+                                    }
+                                }
+                                assertEquals(want, seenSeries, "series of the final pass");
+                                assertEquals(wantSamples, passSamples, "samples of the final pass");
+                                finalPassSamples.addAndGet(passSamples);
                             }
                             queries.incrementAndGet();
                         }
@@ -276,6 +297,6 @@ class QueryTest {
                 db.series(Matcher.eq("l4", "v3")).length);
         }
         assertTrue(queries.get() >= readers, "every reader finished at least its final pass");
-        assertTrue(samplesSeen.get() > 0);
+        assertTrue(finalPassSamples.get() > 0, "the final passes checked samples");
     }
 }
