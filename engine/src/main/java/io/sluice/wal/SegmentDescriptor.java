@@ -7,13 +7,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
- * Layout of the 64-byte header at the start of every segment file (docs/format/wal.md).
+ * Layout of the 64-byte header at the start of every segment file and every checkpoint file
+ * (docs/format/wal.md).
  * All integers are little-endian.
  *
  * <pre>
  *  offset size field
  *   0     8    magic "SLUICEWL"
- *   8     4    format version (1)
+ *   8     4    format version (2; this build reads 1 and 2)
  *  12     4    shard id
  *  16     4    shard count of the directory
  *  20     4    header length (64)

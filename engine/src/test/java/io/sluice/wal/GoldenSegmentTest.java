@@ -69,7 +69,9 @@ class GoldenSegmentTest {
         TestDirs.deleteTree(out);
         writeGolden(out);
         Files.deleteIfExists(out.resolve("LOCK"));
+        Files.deleteIfExists(out.resolve("sluice.meta"));
         System.out.println("wrote " + out.resolve(SEGMENT));
+        System.out.println("wrote " + writeGoldenCheckpoint(out.resolve("checkpoint")));
     }
 
     private static Path golden() throws URISyntaxException {
@@ -213,6 +215,63 @@ class GoldenSegmentTest {
         blank(fresh);
         blank(golden);
         assertArrayEquals(golden, fresh, "the writer's output changed: bump the format version and document it");
+    }
+
+    static final String CHECKPOINT = "checkpoint/00000000000000004096.ckpt";
+
+    /** The golden checkpoint's series: A as ref 0, B as ref 1 of shard 0. */
+    static final class GoldenSeries implements Checkpoints.SeriesBodies {
+        @Override
+        public int count() {
+            return 2;
+        }
+
+        @Override
+        public int bodyLength(int i) {
+            return SeriesRecord.bodyLength(i == 0 ? A : B);
+        }
+
+        @Override
+        public void write(int i, org.agrona.MutableDirectBuffer buffer, int offset) {
+            SeriesRecord.write(buffer, offset, (long) i << 16, i == 0 ? A : B);
+        }
+    }
+
+    /** Regenerates the golden checkpoint (run with the golden directory as argument). */
+    static Path writeGoldenCheckpoint(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        return Checkpoints.write(MappedWalFileSystem.INSTANCE, dir, 0, 1, 4096, new GoldenSeries());
+    }
+
+    @Test
+    void theGoldenCheckpointDecodesFieldByFieldAndIsWhatThisBuildWrites() throws Exception {
+        byte[] image = Files.readAllBytes(golden(2).resolve(CHECKPOINT));
+        assertEquals(4096, image.length, "whole pages");
+        UnsafeBuffer b = Frames.wrap(image);
+        assertEquals("SLUICEWL", new String(image, 0, 8, StandardCharsets.US_ASCII));
+        assertEquals(2, b.getInt(SegmentDescriptor.VERSION_OFFSET), "the segment format version");
+        assertEquals(0, b.getInt(SegmentDescriptor.SHARD_OFFSET));
+        assertEquals(1, b.getInt(SegmentDescriptor.SHARD_COUNT_OFFSET));
+        assertEquals(64, b.getInt(SegmentDescriptor.HEADER_LENGTH_OFFSET));
+        assertEquals(4096, b.getLong(SegmentDescriptor.BASE_POSITION_OFFSET), "the log continues at 4096");
+        assertEquals(4096, b.getLong(SegmentDescriptor.SEGMENT_SIZE_OFFSET));
+        List<Frames.Frame> frames = Frames.frames(image);
+        assertEquals(3, frames.size());
+        assertEquals(RecordType.SERIES, frames.get(0).type);
+        assertEquals(A, SeriesRecord.labels(b, frames.get(0).offset + 8, frames.get(0).bodyLength));
+        assertEquals(0, SeriesRecord.ref(b, frames.get(0).offset + 8));
+        assertEquals(B, SeriesRecord.labels(b, frames.get(1).offset + 8, frames.get(1).bodyLength));
+        assertEquals(1L << 16, SeriesRecord.ref(b, frames.get(1).offset + 8));
+        assertEquals(FrameDescriptor.TYPE_END, frames.get(2).type);
+        assertEquals(1, frames.get(2).bodyLength);
+        for (int i = frames.get(2).end(); i < image.length; i++) {
+            assertEquals(0, image[i], "zeros up to the file's length");
+        }
+        byte[] fresh = Files.readAllBytes(writeGoldenCheckpoint(tmp.resolve("ckpt")));
+        byte[] golden = image.clone();
+        blank(fresh);
+        blank(golden);
+        assertArrayEquals(golden, fresh, "the checkpoint writer's output changed: bump the format version");
     }
 
     private static void blank(byte[] image) {
