@@ -126,10 +126,10 @@ final class InspectCommand implements Callable<Integer> {
             try (SeriesSet set = db.query(mint, maxt, matchers)) {
                 while (set.next()) {
                     Labels labels = set.labels();
-                    int n = set.sampleCount();
+                    long n = set.sampleCount();
                     StringBuilder sb = new StringBuilder("  ").append(labels).append("  samples=").append(n);
                     if (n > 0) {
-                        sb.append(" from=").append(set.timestamp(0)).append(" to=").append(set.timestamp(n - 1));
+                        sb.append(" from=").append(set.timestamp(0)).append(" to=").append(set.timestamp((int) n - 1));
                     }
                     if (matchedSeries < dump) {
                         for (int i = 0; i < n; i++) {

@@ -69,6 +69,8 @@ public final class Labels {
     /**
      * Builds labels from parallel arrays (copied). Used by decoders and by callers that already
      * hold arrays; the same validation applies.
+     *
+     * @throws IllegalArgumentException if the arrays differ in length or break a rule in the class description
      */
     public static Labels of(String[] names, String[] values) {
         Objects.requireNonNull(names, "names");
@@ -252,6 +254,7 @@ public final class Labels {
         return n;
     }
 
+    /** Equal when both hold the same name/value pairs. */
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -272,6 +275,7 @@ public final class Labels {
         return this == other || Arrays.equals(pairs, other.pairs);
     }
 
+    /** Consistent with {@link #equals}; derived from {@link #hash64()}. */
     @Override
     public int hashCode() {
         return (int) (hash64 ^ (hash64 >>> 32));

@@ -69,35 +69,57 @@ public final class Matcher {
         this.matchesEmpty = positive == matchesPositive("");
     }
 
-    /** {@code name = value}; {@code eq(name, "")} matches series without the label. */
+    /**
+     * {@code name = value}; {@code eq(name, "")} matches series without the label.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid label name
+     */
     public static Matcher eq(String name, String value) {
         return new Matcher(Type.EQ, name, value);
     }
 
-    /** {@code name != value}. */
+    /**
+     * {@code name != value}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid label name
+     */
     public static Matcher neq(String name, String value) {
         return new Matcher(Type.NEQ, name, value);
     }
 
-    /** {@code name =~ regex}, anchored at both ends. */
+    /**
+     * {@code name =~ regex}, anchored at both ends.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid label name or {@code regex} does not compile
+     */
     public static Matcher re(String name, String regex) {
         return new Matcher(Type.RE, name, regex);
     }
 
-    /** {@code name !~ regex}, anchored at both ends. */
+    /**
+     * {@code name !~ regex}, anchored at both ends.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid label name or {@code regex} does not compile
+     */
     public static Matcher nre(String name, String regex) {
         return new Matcher(Type.NRE, name, regex);
     }
 
-    /** A matcher of the given type. */
+    /**
+     * A matcher of the given type.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid label name, or a regex does not compile
+     */
     public static Matcher of(Type type, String name, String value) {
         return new Matcher(Objects.requireNonNull(type, "type"), name, value);
     }
 
+    /** The comparison: {@code =}, {@code !=}, {@code =~} or {@code !~}. */
     public Type type() {
         return type;
     }
 
+    /** The label name this matcher tests. */
     public String name() {
         return name;
     }
@@ -242,6 +264,7 @@ public final class Matcher {
         return Labels.appendQuoted(new StringBuilder(v.length() + 2), v).toString();
     }
 
+    /** Equal when type, name and value are equal. */
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Matcher)) {
@@ -251,6 +274,7 @@ public final class Matcher {
         return type == m.type && name.equals(m.name) && value.equals(m.value);
     }
 
+    /** Consistent with {@link #equals}. */
     @Override
     public int hashCode() {
         return Objects.hash(type, name, value);

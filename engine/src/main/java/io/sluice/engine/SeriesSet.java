@@ -51,7 +51,7 @@ public final class SeriesSet implements AutoCloseable {
         this.engineNanos = selectNanos;
     }
 
-    /** Number of matched series. */
+    /** Number of matched series (fixed when the query ran). */
     public int seriesCount() {
         return refs.length;
     }
@@ -98,25 +98,43 @@ public final class SeriesSet implements AutoCloseable {
         }
     }
 
-    /** The current series' ref. */
+    /**
+     * The current series' ref.
+     *
+     * @throws IllegalStateException if {@link #next()} has not returned true
+     */
     public long ref() {
         checkPositioned();
         return refs[cursor];
     }
 
-    /** The current series' labels. */
+    /**
+     * The current series' labels.
+     *
+     * @throws IllegalStateException if {@link #next()} has not returned true
+     */
     public Labels labels() {
         checkPositioned();
         return labels;
     }
 
-    /** The current series' samples in range. */
-    public int sampleCount() {
+    /**
+     * The current series' samples in range. A {@code long}, like {@link Sluice#sampleCount(long)};
+     * one series' samples in one set are held in arrays, so it is below 2^31 and sample indexes are
+     * {@code int}s.
+     *
+     * @throws IllegalStateException if {@link #next()} has not returned true
+     */
+    public long sampleCount() {
         checkPositioned();
         return count;
     }
 
-    /** Timestamp of sample {@code i} of the current series. */
+    /**
+     * Timestamp of sample {@code i} of the current series.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= i < sampleCount()}
+     */
     public long timestamp(int i) {
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException("sample " + i + " of " + count);
@@ -124,7 +142,11 @@ public final class SeriesSet implements AutoCloseable {
         return timestamps[i];
     }
 
-    /** Value of sample {@code i} of the current series. */
+    /**
+     * Value of sample {@code i} of the current series.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= i < sampleCount()}
+     */
     public double value(int i) {
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException("sample " + i + " of " + count);

@@ -58,6 +58,7 @@ public final class SluiceConfig {
         this.hasherId = b.hasherId;
     }
 
+    /** A builder with every default; only {@link Builder#dir} is required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -72,6 +73,7 @@ public final class SluiceConfig {
         return Integer.highestOneBit(half);
     }
 
+    /** The data directory. */
     public Path dir() {
         return dir;
     }
@@ -81,22 +83,27 @@ public final class SluiceConfig {
         return shards;
     }
 
+    /** What "durable" means for {@link Sluice#awaitDurable}: {@link Durability#NONE} by default. */
     public Durability durability() {
         return durability;
     }
 
+    /** WAL segment file size in bytes ({@link #DEFAULT_SEGMENT_SIZE} by default). */
     public long segmentSize() {
         return segmentSize;
     }
 
+    /** Ring size in events ({@link #DEFAULT_RING_SIZE} by default). */
     public int ringSize() {
         return ringSize;
     }
 
+    /** Samples per ring event, and per shard staged in an appender ({@link #DEFAULT_EVENT_CAPACITY} by default). */
     public int eventCapacity() {
         return eventCapacity;
     }
 
+    /** How an idle shard handler waits for events ({@link WaitStrategyKind#BACKOFF} by default). */
     public WaitStrategyKind waitStrategy() {
         return waitStrategy;
     }
@@ -106,10 +113,12 @@ public final class SluiceConfig {
         return repair;
     }
 
+    /** How often the metrics collector takes an interval snapshot (1 s by default). */
     public Duration metricsInterval() {
         return metricsInterval;
     }
 
+    /** The file-system facade (an SPI for tests; see {@link Builder#fileSystem}). */
     public WalFileSystem fileSystem() {
         return fileSystem;
     }
@@ -168,6 +177,8 @@ public final class SluiceConfig {
          * The segment being written is never deleted. Before deleting, the shard writes a checkpoint
          * of its series (docs/format/wal.md), at most once per {@link #retentionCheckInterval}. {@link Duration#ZERO} (the
          * default) keeps everything.
+         *
+         * @throws IllegalArgumentException if negative, or positive but under 1 ms
          */
         public Builder retention(Duration retention) {
             Objects.requireNonNull(retention, "retention");
@@ -182,6 +193,8 @@ public final class SluiceConfig {
         /**
          * Least wall time between two retention deletions in one shard (default 1s): each deletion
          * writes a checkpoint of every series of the shard, so it should not run on every roll-over.
+         *
+         * @throws IllegalArgumentException if negative
          */
         public Builder retentionCheckInterval(Duration interval) {
             Objects.requireNonNull(interval, "interval");
@@ -208,7 +221,12 @@ public final class SluiceConfig {
             return this;
         }
 
-        /** Shard count: a power of two from 1 to 1024, or 0 for automatic. */
+        /**
+         * Shard count: a power of two from 1 to 1024, or 0 for automatic (the directory's, else
+         * {@link #defaultShards()}).
+         *
+         * @throws IllegalArgumentException if out of range or not a power of two
+         */
         public Builder shards(int shards) {
             if (shards < 0 || shards > 1024 || (shards != 0 && Integer.bitCount(shards) != 1)) {
                 throw new IllegalArgumentException("shards must be a power of two from 1 to 1024 (or 0 for automatic),"
@@ -218,12 +236,18 @@ public final class SluiceConfig {
             return this;
         }
 
-        public Builder durability(Durability durability) {
+        /** What "durable" means: {@link Durability#NONE} (default), {@link Durability#BATCH} or an interval. */
+    public Builder durability(Durability durability) {
             this.durability = Objects.requireNonNull(durability, "durability");
             return this;
         }
 
-        /** Segment file size: a multiple of 4096 from 4 KiB to 1 GiB. */
+        /**
+         * Segment file size: a multiple of 4096 from 4 KiB to 1 GiB. It must hold one full ring
+         * event's record ({@link Sluice#open} checks).
+         *
+         * @throws IllegalArgumentException if out of range or not a multiple of 4096
+         */
         public Builder segmentSize(long bytes) {
             if (bytes < MIN_SEGMENT_SIZE || bytes > MAX_SEGMENT_SIZE || bytes % 4096 != 0) {
                 throw new IllegalArgumentException("segment size must be a multiple of 4096 from " + MIN_SEGMENT_SIZE
@@ -233,7 +257,11 @@ public final class SluiceConfig {
             return this;
         }
 
-        /** Ring size in events: a power of two from 2 to 2^20. */
+        /**
+         * Ring size in events: a power of two from 2 to 2^20, at least the shard count ({@link Sluice#open} checks).
+         *
+         * @throws IllegalArgumentException if out of range or not a power of two
+         */
         public Builder ringSize(int events) {
             if (events < 2 || events > (1 << 20) || Integer.bitCount(events) != 1) {
                 throw new IllegalArgumentException("ring size must be a power of two from 2 to 1048576, got " + events);
@@ -242,7 +270,11 @@ public final class SluiceConfig {
             return this;
         }
 
-        /** Samples one ring event carries: 1 to 65536. An appender stages this many per shard. */
+        /**
+         * Samples one ring event carries: 1 to 65536. An appender stages this many per shard.
+         *
+         * @throws IllegalArgumentException if out of range
+         */
         public Builder eventCapacity(int samples) {
             if (samples < 1 || samples > 65536) {
                 throw new IllegalArgumentException("event capacity must be from 1 to 65536 samples, got " + samples);
@@ -251,7 +283,8 @@ public final class SluiceConfig {
             return this;
         }
 
-        public Builder waitStrategy(WaitStrategyKind kind) {
+        /** How an idle shard handler waits: {@link WaitStrategyKind#BACKOFF} (default) spins briefly, then blocks. */
+    public Builder waitStrategy(WaitStrategyKind kind) {
             this.waitStrategy = Objects.requireNonNull(kind, "waitStrategy");
             return this;
         }
@@ -262,7 +295,11 @@ public final class SluiceConfig {
             return this;
         }
 
-        /** How often the metrics collector takes an interval snapshot (at least 10 ms). */
+        /**
+         * How often the metrics collector takes an interval snapshot (at least 10 ms).
+         *
+         * @throws IllegalArgumentException if shorter than 10 ms
+         */
         public Builder metricsInterval(Duration interval) {
             Objects.requireNonNull(interval, "interval");
             if (interval.compareTo(Duration.ofMillis(10)) < 0) {
@@ -301,7 +338,13 @@ public final class SluiceConfig {
             return this;
         }
 
-        public SluiceConfig build() {
+        /**
+     * The configuration. Settings that depend on the directory (its shard count against the ring
+     * size and segment size) are checked by {@link Sluice#open}.
+     *
+     * @throws IllegalArgumentException if no directory was set
+     */
+    public SluiceConfig build() {
             if (dir == null) {
                 throw new IllegalArgumentException("a data directory is required: builder().dir(path)");
             }

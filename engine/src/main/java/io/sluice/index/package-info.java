@@ -7,5 +7,9 @@
  * <p>Threading: registry lookups are lock-free from any thread; creating a series locks its shard's
  * table; replay restores one shard per thread. A {@code PostingsShard} is written only by its
  * shard's writer (replay, then the shard handler) and read by any thread without locks.
+ *
+ * <p><b>Not API.</b> This package is internal to Sluice and changes without notice; applications use
+ * {@code io.sluice.engine}. {@link io.sluice.index.LabelsHasher} is also an SPI for tests, set through
+ * {@code SluiceConfig.Builder.hasher}.
  */
 package io.sluice.index;

@@ -6,5 +6,8 @@
  *
  * <p>Threading: appenders on producer threads, publishing with {@code next(n)}/{@code publish(lo, hi)};
  * each handler on its own processor thread; no lock between a producer and a shard.
+ *
+ * <p><b>Not API.</b> This package is internal to Sluice and changes without notice; applications use
+ * {@code io.sluice.engine}.
  */
 package io.sluice.ingest;

@@ -7,5 +7,9 @@
  *
  * <p>Threading: each recorder and counter set has one writer, its shard handler; the collector
  * thread and {@code Sluice.metrics()} read them without stopping the writers.
+ *
+ * <p><b>Not API.</b> This package is internal to Sluice and changes without notice; applications use
+ * {@code io.sluice.engine}. The exceptions are {@link io.sluice.metrics.IntervalListener} and
+ * {@link io.sluice.metrics.Interval}, which {@code Sluice.addIntervalListener} hands to applications.
  */
 package io.sluice.metrics;

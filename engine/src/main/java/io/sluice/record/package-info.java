@@ -5,5 +5,8 @@
  * from {@code wlog}.
  *
  * <p>Threading: static, pure functions over buffers the caller owns.
+ *
+ * <p><b>Not API.</b> This package is internal to Sluice and changes without notice; applications use
+ * {@code io.sluice.engine}.
  */
 package io.sluice.record;

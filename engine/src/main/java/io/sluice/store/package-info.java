@@ -5,5 +5,8 @@
  *
  * <p>Threading: one writer per shard (its handler, or replay before it); readers on any thread see a
  * published prefix of each series and never a torn sample.
+ *
+ * <p><b>Not API.</b> This package is internal to Sluice and changes without notice; applications use
+ * {@code io.sluice.engine}.
  */
 package io.sluice.store;

@@ -10,5 +10,9 @@
  * committed frames may be read by any thread; replay runs one thread per shard; next segments are
  * created on the preparer thread, and retention's file work (checkpoint, deletions, unmapping) runs
  * on the retention thread.
+ *
+ * <p><b>Not API.</b> This package is internal to Sluice and changes without notice; applications use
+ * {@code io.sluice.engine}. {@link io.sluice.wal.WalFileSystem} is also an SPI for tests (fault injection), set through
+ * {@code SluiceConfig.Builder.fileSystem}.
  */
 package io.sluice.wal;
