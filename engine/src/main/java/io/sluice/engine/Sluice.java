@@ -126,10 +126,14 @@ public final class Sluice implements AutoCloseable {
      *
      * @throws io.sluice.wal.WalCorruptionException if a WAL is corrupt and {@link SluiceConfig#repair()} is off
      * @throws IOException                           on I/O errors, or if another engine has the directory open
-     * @throws IllegalArgumentException              if the directory's shard count differs from a requested one
+     * @throws IllegalArgumentException              if the directory's shard count differs from a requested one,
+     *                                               the directory was written with another label hash, or the
+     *                                               ring or segment size cannot work with the shard count
+     * @throws IllegalStateException                 if the JVM lacks the flags Sluice needs (the message lists them)
      */
     public static Sluice open(SluiceConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
+        JvmAccess.check();
         ChronicleDefaults.apply();
         WalFileSystem fs = config.fileSystem();
         Path dir = config.dir().toAbsolutePath();
