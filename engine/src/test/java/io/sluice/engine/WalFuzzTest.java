@@ -114,18 +114,45 @@ class WalFuzzTest {
             "repair cuts at the first corruption instead of failing (seed " + seed + ")");
     }
 
-    /** 0 if replay succeeded, 1 on WalCorruptionException; fails the test on anything else. */
+    /**
+     * 0 if replay succeeded, 1 on WalCorruptionException; fails the test on anything else. After a
+     * replay with repair, the store must hold exactly the samples of the records the repaired files
+     * still contain (read back by the independent test reader).
+     */
     private static int replay(Path dir, boolean repair, long seed, int c) {
         SeriesRegistry registry = new SeriesRegistry(1, LabelsHasher.DEFAULT, l -> 0);
         WalSegments segments = new WalSegments();
         ShardStore store = new ShardStore(0, segments);
         try {
-            ShardLogReader.replay(MappedWalFileSystem.INSTANCE, dir, 0, 1, new ShardRecovery(0, registry, store, new io.sluice.index.PostingsShard()), repair,
-                segments);
+            ShardLogReader.replay(MappedWalFileSystem.INSTANCE, dir, 0, 1, new ShardRecovery(0, registry, store,
+                new io.sluice.index.PostingsShard()), repair, segments);
+            if (repair) {
+                java.util.Map<Long, List<String>> held = new java.util.TreeMap<>();
+                for (int id = 0; id < registry.idLimit(0); id++) {
+                    List<String> samples = new ArrayList<>();
+                    store.read(id, Long.MIN_VALUE, Long.MAX_VALUE,
+                        (ts, v) -> samples.add(ts + "=" + Long.toHexString(Double.doubleToRawLongBits(v))));
+                    if (!samples.isEmpty()) {
+                        held.put(SeriesRef.of(0, id), samples);
+                    }
+                }
+                java.util.Map<Long, List<String>> model = new java.util.TreeMap<>();
+                for (Path p : Frames.segments(dir)) {
+                    Frames.samples(Files.readAllBytes(p), (ref, ts, bits) -> model.computeIfAbsent(ref,
+                        r -> new ArrayList<>()).add(ts + "=" + Long.toHexString(bits)));
+                }
+                if (!model.equals(held)) {
+                    fail("case " + c + " (seed " + seed + "): the store does not hold exactly the samples of the"
+                        + " repaired log: " + firstDifference(model, held));
+                }
+            }
             return 0;
         } catch (WalCorruptionException e) {
             return 1;
         } catch (Throwable t) {
+            if (t instanceof AssertionError) {
+                throw (AssertionError) t;
+            }
             AssertionError e = new AssertionError("case " + c + " (seed " + seed + ", repair " + repair
                 + ") threw " + t, t);
             fail(e);
