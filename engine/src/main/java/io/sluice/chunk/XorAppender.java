@@ -218,7 +218,8 @@ public final class XorAppender {
         int significant;
         long head;
         int headWidth;
-        if (leading != NO_LEADING && lead >= leading && trail >= trailing) {
+        // No window yet (leading == NO_LEADING, 0xFF) needs no test of its own: lead is at most 31.
+        if (lead >= leading && trail >= trailing) {
             // '10': the XOR fits the previous window of leading and trailing zeros.
             significant = 64 - leading - trailing;
             head = 0b10L;

@@ -244,12 +244,11 @@ class XorAppenderTest {
         for (int warm = 0; warm < 2000; warm++) {
             appendAll(a, samples);
         }
-        long id = Thread.currentThread().getId();
-        long before = threads.getThreadAllocatedBytes(id);
+        long before = threads.getCurrentThreadAllocatedBytes();
         for (int round = 0; round < 2000; round++) {
             appendAll(a, samples);
         }
-        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allocated < 1024, allocated + " bytes allocated for 480,000 appends");
     }
 

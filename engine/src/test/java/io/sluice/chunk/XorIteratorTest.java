@@ -202,12 +202,11 @@ class XorIteratorTest {
         for (int warm = 0; warm < 2000; warm++) {
             sink += decodeBoth(it, a, direct);
         }
-        long id = Thread.currentThread().getId();
-        long before = threads.getThreadAllocatedBytes(id);
+        long before = threads.getCurrentThreadAllocatedBytes();
         for (int round = 0; round < 2000; round++) {
             sink += decodeBoth(it, a, direct);
         }
-        long allocated = threads.getThreadAllocatedBytes(id) - before;
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allocated < 1024, allocated + " bytes allocated for 4,000 resets and 960,000 samples");
         assertTrue(sink != 42);
     }
