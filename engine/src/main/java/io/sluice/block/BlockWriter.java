@@ -175,6 +175,9 @@ public final class BlockWriter {
             if (keptCount == 0) {
                 return null;
             }
+            // Prometheus' head lists the all-series key's empty name and value among its symbols, so every
+            // block it cuts has "" as symbol 0; so do Sluice's, for the same bytes.
+            symbols.add("");
             String[] sorted = symbols.toArray(new String[0]);
             Arrays.sort(sorted, LabelOrder.STRINGS);
             writeIndex(sorted, kept, keptChunkEnd, keptCount);
