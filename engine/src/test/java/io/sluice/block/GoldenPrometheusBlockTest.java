@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The block that promtool 2.42 made from golden/prometheus-block/input.om (see the README there):
- * Sluice reads it exactly, and writing its series and chunks again with BlockWriter reproduces
+ * Sluice reads it exactly (series, labels, chunk metas, every sample against the input), and writing its series and chunks again with BlockWriter reproduces
  * every file of it byte for byte.
  */
 class GoldenPrometheusBlockTest {
@@ -69,6 +69,23 @@ class GoldenPrometheusBlockTest {
                     sample += n;
                 }
                 assertEquals(expected.times.size(), sample, () -> s + " sample count");
+                List<Long> times = new ArrayList<>();
+                List<Long> bits = new ArrayList<>();
+                for (int c = 0; c < s.chunkCount(); c++) {
+                    TestSeries.decode(r.chunk(s.chunkRef(c)), times, bits);
+                }
+                assertEquals(expected.times, times, () -> s + " timestamps");
+                for (int i = 0; i < bits.size(); i++) {
+                    double want = expected.values.get(i);
+                    double got = Double.longBitsToDouble(bits.get(i));
+                    int at = i;
+                    if (Double.isNaN(want)) {
+                        assertTrue(Double.isNaN(got), () -> s + " sample " + at + " is NaN");
+                    } else {
+                        assertEquals(Double.doubleToRawLongBits(want), (long) bits.get(i), () -> s + " sample " + at
+                            + ": " + want + " vs " + got);
+                    }
+                }
             }
             assertEquals(List.of("__name__", "city", "code", "kind", "method"), r.labelNames());
             assertEquals(List.of("Zürich", "Ω\"quoted\"", "東京", "𝄞 clef"), r.labelValues("city"));
