@@ -54,6 +54,8 @@ final class IndexReader implements Closeable {
     private final int[] valueOffsets;
     private final int[] postingOffsets;
     private final int allPostingsOffset;
+    /** Where each label index starts, from the label offset table. */
+    private final int[] labelIndexOffsets;
     private volatile RoaringBitmap allSeries;
 
     IndexReader(ReadOnlyMapping m) throws BlockCorruptionException {
@@ -121,9 +123,7 @@ final class IndexReader implements Closeable {
                 nameSymbols.put(sym, names[g]);
             }
         }
-        if (tocLabelTable != 0) {
-            checkLabelIndices();
-        }
+        labelIndexOffsets = tocLabelTable != 0 ? checkLabelIndices() : new int[0];
     }
 
     private long tocEntry(Cursor c, String what) throws BlockCorruptionException {
@@ -306,13 +306,15 @@ final class IndexReader implements Closeable {
         return -1;
     }
 
-    private void checkLabelIndices() throws BlockCorruptionException {
+    /** Checks the label offset table and every label index; returns where each label index starts. */
+    private int[] checkLabelIndices() throws BlockCorruptionException {
         Cursor c = section(tocLabelTable, "label offset table");
         int count = c.be32("label offset table entry count");
         if (count < 0 || count > c.remaining() / 3) {
             throw c.corruptAt(tocLabelTable + 4, "entry count " + Integer.toUnsignedLong(count) + " cannot fit in "
                 + c.remaining() + " bytes");
         }
+        int[] offsets = new int[count];
         for (int i = 0; i < count; i++) {
             int entry = c.position();
             long keys = c.uvarint("key count");
@@ -327,6 +329,7 @@ final class IndexReader implements Closeable {
             if (off < IndexDescriptor.HEADER_LENGTH || off >= tocStart) {
                 throw c.corruptAt(at, "label index offset " + Long.toUnsignedString(off) + " is outside [5, " + tocStart + ")");
             }
+            offsets[i] = (int) off;
             Cursor li = section(off, "label index");
             int nNames = li.be32("label index name count");
             int nEntries = li.be32("label index entry count");
@@ -346,6 +349,7 @@ final class IndexReader implements Closeable {
         if (c.remaining() != 0) {
             throw c.corrupt(c.remaining() + " bytes after the last of " + count + " label offset table entries");
         }
+        return offsets;
     }
 
     // ---- symbols and series ----
@@ -657,7 +661,57 @@ final class IndexReader implements Closeable {
                 throw new BlockCorruptionException(file, symbolOffsets[i], "symbols are not sorted");
             }
         }
+        verifyLayout(pos);
         return ids;
+    }
+
+    /**
+     * Checks that the sections follow each other as the writer lays them out, with nothing but zero
+     * padding between the label indices and between the postings lists, so that every byte of the
+     * file is either covered by a CRC or checked here.
+     */
+    private void verifyLayout(long seriesSectionEnd) throws BlockCorruptionException {
+        long symbolsEnd = tocSymbols + 4 + Integer.toUnsignedLong(m.buffer().getInt((int) tocSymbols, ByteOrder.BIG_ENDIAN)) + 4;
+        expectAt(symbolsEnd, tocSeries, "the series section");
+        if (tocLabelIndices != 0) {
+            expectAt(seriesSectionEnd, tocLabelIndices, "the label indices");
+        }
+        long pos = walkLists(tocLabelIndices != 0 ? tocLabelIndices : seriesSectionEnd, labelIndexOffsets.clone(),
+            "label index");
+        expectAt(pos, tocPostings, "the postings");
+        pos = walkLists(tocPostings, postingOffsets.clone(), "postings list");
+        expectAt(pos, tocLabelTable != 0 ? tocLabelTable : tocPostingsTable, "the label offset table");
+        if (tocLabelTable != 0) {
+            pos = tocLabelTable + 8 + Integer.toUnsignedLong(m.buffer().getInt((int) tocLabelTable, ByteOrder.BIG_ENDIAN));
+            expectAt(pos, tocPostingsTable, "the postings offset table");
+        }
+        pos = tocPostingsTable + 8 + Integer.toUnsignedLong(m.buffer().getInt((int) tocPostingsTable, ByteOrder.BIG_ENDIAN));
+        expectAt(pos, tocStart, "the TOC");
+    }
+
+    /** Walks {@code len | body | CRC} lists at the given offsets from {@code pos}, allowing zero padding between them. */
+    private long walkLists(long pos, int[] offsets, String what) throws BlockCorruptionException {
+        java.util.Arrays.sort(offsets);
+        for (int off : offsets) {
+            if (off < pos) {
+                throw new BlockCorruptionException(file, off, what + " overlaps the one before it, which ends at " + pos);
+            }
+            for (; pos < off; pos++) {
+                if (m.buffer().getByte((int) pos) != 0) {
+                    throw new BlockCorruptionException(file, pos, "non-zero byte in the padding before a " + what);
+                }
+            }
+            pos = off + 8 + Integer.toUnsignedLong(m.buffer().getInt(off, ByteOrder.BIG_ENDIAN));
+        }
+        return pos;
+    }
+
+    private void expectAt(long actual, long expected, String what) throws BlockCorruptionException {
+        if (actual != expected) {
+            long at = Math.min(actual, expected);
+            throw new BlockCorruptionException(file, at, "the data before " + what + " ends at " + actual + ", but the TOC"
+                + " places " + what + " at " + expected);
+        }
     }
 
     /** Receives each series during {@link #verifySeriesAndPostings}. */
