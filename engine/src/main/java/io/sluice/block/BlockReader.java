@@ -103,6 +103,11 @@ public final class BlockReader implements Closeable {
                 throw new BlockCorruptionException(f, 4, "chunk segment format version " + version + " is not supported"
                     + " (only " + ChunkSegmentDescriptor.VERSION + ")");
             }
+            for (int p = 5; p < ChunkSegmentDescriptor.HEADER_SIZE; p++) {
+                if (m.buffer().getByte(p) != 0) {
+                    throw new BlockCorruptionException(f, p, "non-zero padding byte in the chunk segment header");
+                }
+            }
             out[i] = m;
         }
         return out;

@@ -76,6 +76,8 @@ final class MetaJson {
     static BlockMeta read(Path file, byte[] json) throws BlockCorruptionException {
         try (JsonParser p = JSON.createParser(json)) {
             return parse(file, p);
+        } catch (BlockCorruptionException e) {
+            throw e;
         } catch (JsonProcessingException e) {
             long at = e.getLocation() == null ? 0 : Math.max(0, e.getLocation().getByteOffset());
             throw new BlockCorruptionException(file, at, "meta.json does not parse: " + e.getOriginalMessage());
