@@ -1,8 +1,8 @@
 package io.sluice.block;
 
 /**
- * UTF-8 helpers: strict validation (RFC 3629: no overlong forms, no surrogates, nothing above
- * U+10FFFF), and byte-wise comparison of an encoded string in a buffer with a Java string.
+ * Strict UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), so
+ * that a damaged symbol is reported instead of silently decoded with replacement characters.
  *
  * <p>Threading: stateless.
  */
