@@ -233,7 +233,18 @@ public final class BlockReader implements Closeable {
     public List<String> labelValues(String name) throws BlockCorruptionException {
         Objects.requireNonNull(name, "name");
         ensureOpen();
-        return index.labelValues(name);
+        return index.labelValues(name, null);
+    }
+
+    /**
+     * The values of label {@code name} that some series in {@code among} carries (for example the
+     * result of {@link #select}), in {@link LabelOrder}, as {@code PostingsShard.labelValues}.
+     */
+    public List<String> labelValues(String name, RoaringBitmap among) throws BlockCorruptionException {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(among, "among");
+        ensureOpen();
+        return index.labelValues(name, among);
     }
 
     /**

@@ -595,14 +595,17 @@ final class IndexReader implements Closeable {
         return Collections.unmodifiableList(out);
     }
 
-    List<String> labelValues(String name) throws BlockCorruptionException {
+    /** The values of {@code name}: all of them when {@code among} is null, else those some series in it carries. */
+    List<String> labelValues(String name, RoaringBitmap among) throws BlockCorruptionException {
         Integer g = nameIndex.get(name);
         if (g == null || g == 0) {
             return List.of();
         }
-        List<String> out = new ArrayList<>(nameCount[g]);
+        List<String> out = new ArrayList<>(among == null ? nameCount[g] : 16);
         for (int e = nameFirst[g], end = e + nameCount[g]; e < end; e++) {
-            out.add(decodeValue(valueOffsets[e]));
+            if (among == null || RoaringBitmap.intersects(postingsAt(postingOffsets[e]), among)) {
+                out.add(decodeValue(valueOffsets[e]));
+            }
         }
         return Collections.unmodifiableList(out);
     }

@@ -237,6 +237,15 @@ class BlockRoundTripTest {
                     }
                 }
                 assertEquals(expected, r.select(ms), ctx + "select " + Matcher.toString(ms));
+                String name = NAMES[rnd.nextInt(NAMES.length)];
+                TreeSet<String> values = new TreeSet<>(UTF8);
+                for (int i = 0; i < ids.length; i++) {
+                    if (expected.contains(ids[i]) && kept.get(i).labels.get(name) != null) {
+                        values.add(kept.get(i).labels.get(name));
+                    }
+                }
+                assertEquals(new ArrayList<>(values), r.labelValues(name, expected), ctx + "values of " + name + " among "
+                    + Matcher.toString(ms));
             }
         }
     }
