@@ -22,15 +22,16 @@ import static io.sluice.chunk.XorChunkDescriptor.NO_LEADING;
  * count included (see {@link XorChunkDescriptor} and docs/format/chunks.md). Values are raw IEEE-754
  * bits, so NaN payloads (Prometheus' stale marker among them), -0.0 and infinities are kept exactly.
  *
- * <p>Each field is ORed into the array as one big-endian 64-bit word at its byte position, not bit
- * by bit; the array keeps spare capacity so that a word never runs past it. Nothing is allocated per
- * sample: the array doubles when it runs short (amortised), and {@link #reset()} reuses it.
+ * <p>Fields go into the array as big-endian 64-bit words stored at the end's byte, not bit by bit;
+ * a sample's timestamp and value fields share one word when they fit in 64 bits. The array keeps
+ * spare capacity so that a word never runs past it. Nothing is allocated per sample: the array
+ * doubles when it runs short (amortised), and {@link #reset()} reuses it.
  *
  * <p><b>Concurrent readers.</b> The writer guarantees, and a reader thread may rely on, this:
  * <ul>
  *   <li>{@link #append} changes only bits after the current end of the stream: bytes before
- *       {@code bitLength() / 8} are never written again, the last partial byte only gains bits (by
- *       OR; it is rewritten with its old bits intact), and later bytes go from zero to their value.
+ *       {@code bitLength() / 8} are never written again, the last partial byte only gains bits (it
+ *       is rewritten with its old bits intact), and later bytes go from zero to their value.
  *       The one exception is the 2-byte sample count at the front, which is rewritten after the
  *       sample's bits.</li>
  *   <li>When the array must grow, the writer copies it into a new array and continues there; it
@@ -67,6 +68,8 @@ public final class XorAppender {
     private long timestampDelta;
     private int leading = NO_LEADING;
     private int trailing;
+    /** The byte at {@code bitLength / 8}: the bits already written into it (0 when the end is on a byte boundary). */
+    private int tail;
 
     /** An empty chunk (two zero header bytes) in an array of at least {@code initialCapacity} bytes. */
     public XorAppender(int initialCapacity) {
@@ -91,6 +94,7 @@ public final class XorAppender {
         timestampDelta = 0;
         leading = NO_LEADING;
         trailing = 0;
+        tail = 0;
     }
 
     /**
@@ -110,8 +114,27 @@ public final class XorAppender {
         boolean endsWithWholeBytes;
         if (n >= 2) {
             long delta = t - timestamp;
-            writeDeltaOfDelta(delta - timestampDelta);
-            endsWithWholeBytes = writeValue(bits);
+            long dod = delta - timestampDelta;
+            long dodField;
+            int dodWidth;
+            if (dod == 0) {
+                dodField = 0;
+                dodWidth = 1;
+            } else if (dod >= DOD14_MIN && dod <= DOD14_MAX) {
+                dodField = (0b10L << 14) | (dod & 0x3FFFL);
+                dodWidth = 16;
+            } else if (dod >= DOD17_MIN && dod <= DOD17_MAX) {
+                dodField = (0b110L << 17) | (dod & 0x1FFFFL);
+                dodWidth = 20;
+            } else if (dod >= DOD20_MIN && dod <= DOD20_MAX) {
+                dodField = (0b1110L << 20) | (dod & 0xFFFFFL);
+                dodWidth = 24;
+            } else {
+                writeBits(0b1111L, 4);
+                dodField = dod;
+                dodWidth = 64;
+            }
+            endsWithWholeBytes = writeValue(dodField, dodWidth, bits);
             timestampDelta = delta;
         } else if (n == 0) {
             writeUvarint((t << 1) ^ (t >> 63));
@@ -121,7 +144,7 @@ public final class XorAppender {
         } else {
             long delta = t - timestamp;
             writeUvarint(delta);
-            endsWithWholeBytes = writeValue(bits);
+            endsWithWholeBytes = writeValue(0, 0, bits);
             timestampDelta = delta;
         }
         // Prometheus' bstream appends a fresh byte after every whole byte it writes, so a sample
@@ -179,54 +202,54 @@ public final class XorAppender {
         bytes = larger;
     }
 
-    private void writeDeltaOfDelta(long dod) {
-        if (dod == 0) {
-            writeBits(0, 1);
-        } else if (dod >= DOD14_MIN && dod <= DOD14_MAX) {
-            writeBits((0b10L << 14) | (dod & 0x3FFFL), 16);
-        } else if (dod >= DOD17_MIN && dod <= DOD17_MAX) {
-            writeBits((0b110L << 17) | (dod & 0x1FFFFL), 20);
-        } else if (dod >= DOD20_MIN && dod <= DOD20_MAX) {
-            writeBits((0b1110L << 20) | (dod & 0xFFFFFL), 24);
-        } else {
-            writeBits(0b1111L, 4);
-            writeBits(dod, 64);
-        }
-    }
-
-    /** Writes the value's XOR field; returns whether its last part was a whole number of bytes. */
-    private boolean writeValue(long bits) {
+    /**
+     * Writes the field {@code prefix} ({@code prefixWidth} bits, 0..64: the timestamp's, if any) and
+     * then the value's XOR field, in one word when they fit together; returns whether the value's
+     * last field (as Prometheus writes it) was a whole number of bytes.
+     */
+    private boolean writeValue(long prefix, int prefixWidth, long bits) {
         long xor = bits ^ valueBits;
         if (xor == 0) {
-            writeBits(0, 1);
+            writeTwo(prefix, prefixWidth, 0, 1);
             return false;
         }
         int lead = Math.min(Long.numberOfLeadingZeros(xor), MAX_LEADING);
         int trail = Long.numberOfTrailingZeros(xor);
-        if (leading != NO_LEADING && lead >= leading && trail >= trailing) {
-            int significant = 64 - leading - trailing;
-            long field = xor >>> trailing;
-            if (significant <= 62) {
-                writeBits((0b10L << significant) | field, significant + 2);
-            } else {
-                writeBits(0b10L, 2);
-                writeBits(field, significant);
-            }
-            return (significant & 7) == 0;
-        }
-        leading = lead;
-        trailing = trail;
-        int significant = 64 - lead - trail;
-        // '11', 5 bits of leading zeros, 6 bits of significant bits (64 is written as 0).
-        long control = (0b11L << 11) | ((long) lead << 6) | (significant & 63);
-        long field = xor >>> trail;
-        if (significant <= 51) {
-            writeBits((control << significant) | field, significant + 13);
+        int significant;
+        long head;
+        int headWidth;
+        // No window yet (leading == NO_LEADING, 0xFF) needs no test of its own: lead is at most 31.
+        if (lead >= leading && trail >= trailing) {
+            // '10': the XOR fits the previous window of leading and trailing zeros.
+            significant = 64 - leading - trailing;
+            head = 0b10L;
+            headWidth = 2;
         } else {
-            writeBits(control, 13);
+            leading = lead;
+            trailing = trail;
+            significant = 64 - lead - trail;
+            // '11', 5 bits of leading zeros, 6 bits of significant bits (64 is written as 0).
+            head = (0b11L << 11) | ((long) lead << 6) | (significant & 63);
+            headWidth = 13;
+        }
+        long field = xor >>> trailing;
+        if (headWidth + significant <= 64) {
+            writeTwo(prefix, prefixWidth, (head << significant) | field, headWidth + significant);
+        } else {
+            writeTwo(prefix, prefixWidth, head, headWidth);
             writeBits(field, significant);
         }
         return (significant & 7) == 0;
+    }
+
+    /** Writes {@code a} ({@code na} bits, 0..64) then {@code b} ({@code nb} bits, 1..64): one word when they fit. */
+    private void writeTwo(long a, int na, long b, int nb) {
+        if (na + nb <= 64) {
+            writeBits(na == 0 ? b : (a << nb) | b, na + nb);
+        } else {
+            writeBits(a, na);
+            writeBits(b, nb);
+        }
     }
 
     /** Byte-aligned unsigned LEB128, as Go's {@code binary.PutUvarint}; at most 10 bytes. */
@@ -240,20 +263,29 @@ public final class XorAppender {
     }
 
     /**
-     * Writes the low {@code n} bits of {@code value} (1..64, higher bits zero) after the current end,
-     * as one big-endian word ORed in at the end's byte, plus one spill byte when the field and the
-     * end's bit offset together pass 64 bits.
+     * Writes the low {@code n} bits of {@code value} (1..64, higher bits zero) after the current end:
+     * one big-endian word stored at the end's byte, holding that byte's earlier bits ({@code tail}),
+     * the field, and zeros after it (bytes past the end are zero anyway), plus one spill byte when the
+     * field and the end's bit offset together pass 64 bits. A plain store, not a read-modify-write: a
+     * load of the word just stored would wait for the store to drain (no store-to-load forwarding
+     * across differently aligned words).
      */
     private void writeBits(long value, int n) {
         int at = bitLength;
         int index = at >>> 3;
         int shift = at & 7;
         long top = value << (64 - n);
-        long word = (long) BIG_ENDIAN_LONG.get(bytes, index);
-        BIG_ENDIAN_LONG.set(bytes, index, word | (top >>> shift));
-        if (shift + n > 64) {
-            bytes[index + 8] = (byte) (top << (8 - shift));
+        long word = ((long) tail << 56) | (top >>> shift);
+        BIG_ENDIAN_LONG.set(bytes, index, word);
+        int end = at + n;
+        int endIndex = end >>> 3;
+        if (endIndex < index + 8) {
+            tail = (int) (word >>> (56 - ((endIndex - index) << 3))) & 0xFF; // bits past the end are 0
+        } else {
+            int spill = shift + n > 64 ? (int) (top << (8 - shift)) & 0xFF : 0;
+            bytes[index + 8] = (byte) spill;
+            tail = spill;
         }
-        bitLength = at + n;
+        bitLength = end;
     }
 }

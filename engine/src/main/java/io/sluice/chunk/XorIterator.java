@@ -91,8 +91,7 @@ public final class XorIterator {
             return false;
         }
         if (i >= 2) {
-            readDeltaOfDelta();
-            readValue();
+            readDeltaOfDeltaAndValue();
         } else if (i == 0) {
             long zigZag = readUvarint("first timestamp");
             timestamp = (zigZag >>> 1) ^ -(zigZag & 1);
@@ -100,7 +99,7 @@ public final class XorIterator {
         } else {
             timestampDelta = readUvarint("second timestamp's delta");
             timestamp += timestampDelta;
-            readValue();
+            readValue(position, 0, 0);
         }
         read = i + 1;
         return true;
@@ -143,7 +142,11 @@ public final class XorIterator {
         total = count >= 0 ? count : ((chunk.getByte(chunkOffset) & 0xFF) << 8) | (chunk.getByte(chunkOffset + 1) & 0xFF);
     }
 
-    private void readDeltaOfDelta() {
+    /**
+     * A sample after the second: its delta of delta, then its value, both from one window when they
+     * fit in it (they usually do: a 1- to 24-bit dod leaves at least 33 bits).
+     */
+    private void readDeltaOfDeltaAndValue() {
         int at = position;
         long window = window(at);
         int ones = Long.numberOfLeadingZeros(~window);
@@ -167,15 +170,17 @@ public final class XorIterator {
             }
             position = at + 4;
             dod = readBits(64, "timestamp's 64-bit delta of delta");
-            used = 0;
-            at = position;
+            timestampDelta += dod;
+            timestamp += timestampDelta;
+            readValue(position, 0, 0);
+            return;
         }
         if (used > limitBits - at) {
             throw truncated(at, "timestamp's delta of delta");
         }
-        position = at + used;
         timestampDelta += dod;
         timestamp += timestampDelta;
+        readValue(at + used, window << used, 64 - (at & 7) - used);
     }
 
     /** A bucket's {@code bits}-wide field as Prometheus reads it: values above 2^(bits-1) are negative. */
@@ -183,10 +188,18 @@ public final class XorIterator {
         return field > (1L << (bits - 1)) ? field - (1L << bits) : field;
     }
 
-    private void readValue() {
-        int at = position;
-        long window = window(at);
-        if (window >= 0) {
+    /**
+     * A value XOR at bit {@code at}. {@code window} holds the bits from {@code at} on, of which the
+     * first {@code valid} are the chunk's; with fewer than 13 (the longest control) it is reloaded.
+     */
+    private void readValue(int at, long window, int valid) {
+        long w = window;
+        int v = valid;
+        if (v < 13) {
+            w = window(at);
+            v = 64 - (at & 7);
+        }
+        if (w >= 0) {
             // '0': the value repeats.
             if (limitBits - at < 1) {
                 throw truncated(at, "value");
@@ -196,14 +209,14 @@ public final class XorIterator {
         }
         int control;
         int significant;
-        if ((window << 1) >= 0) {
+        if ((w << 1) >= 0) {
             // '10': the previous window of leading and trailing zeros.
             control = 2;
             significant = 64 - leading - trailing;
         } else {
             // '11': a new window.
-            int lead = (int) ((window << 2) >>> 59);
-            int sig = (int) ((window << 7) >>> 58);
+            int lead = (int) ((w << 2) >>> 59);
+            int sig = (int) ((w << 7) >>> 58);
             significant = sig == 0 ? 64 : sig;
             if (lead + significant > 64) {
                 throw malformed(at, "value window of " + lead + " leading zeros and " + significant
@@ -214,13 +227,12 @@ public final class XorIterator {
             control = 13;
         }
         long xor;
-        int end = at + control + significant;
-        if (control + significant <= 57) {
+        if (control + significant <= v) {
             if (control + significant > limitBits - at) {
                 throw truncated(at, "value");
             }
-            xor = (window << control) >>> (64 - significant);
-            position = end;
+            xor = (w << control) >>> (64 - significant);
+            position = at + control + significant;
         } else {
             if (control > limitBits - at) {
                 throw truncated(at, "value");
@@ -279,10 +291,13 @@ public final class XorIterator {
         long word;
         if (index + 8 <= length) {
             word = buffer.getLong(offset + index, ByteOrder.BIG_ENDIAN);
+        } else if (index < length && length >= 8) {
+            // The chunk's last 8 bytes, shifted so that byte `index` comes first and zeros follow the end.
+            word = buffer.getLong(offset + length - 8, ByteOrder.BIG_ENDIAN) << ((index + 8 - length) << 3);
         } else {
             word = 0;
-            for (int i = 0; i < 8; i++) {
-                word = (word << 8) | (index + i < length ? buffer.getByte(offset + index + i) & 0xFF : 0);
+            for (int i = index; i < length; i++) {
+                word |= (buffer.getByte(offset + i) & 0xFFL) << ((7 - (i - index)) << 3);
             }
         }
         return word << (at & 7);
