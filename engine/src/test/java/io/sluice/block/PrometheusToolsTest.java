@@ -54,7 +54,6 @@ class PrometheusToolsTest {
     static Path blocksDir;
     static BlockMeta meta;
     static List<TestSeries> series;
-    static final java.util.Set<String> ANNOUNCED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void writeBlock() throws Exception {
@@ -99,9 +98,7 @@ class PrometheusToolsTest {
             }
         }
         String line = "SKIPPED: " + name + " not found on PATH (apt-get install -y prometheus)";
-        if (ANNOUNCED.add(name)) {
-            System.out.println(line); // one line per missing binary
-        }
+        System.out.println(line);
         Assumptions.abort(line);
         return null;
     }
@@ -180,19 +177,27 @@ class PrometheusToolsTest {
         TestDirs.copyTree(blocksDir.resolve(meta.ulid().toString()), data.resolve(meta.ulid().toString()));
         Path config = tmp.resolve("prometheus.yml");
         Files.writeString(config, "# no scrape targets: the server only serves the block\nglobal:\n  scrape_interval: 1m\n");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
         Path log = tmp.resolve("prometheus.log");
-        Process server = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
-            "--storage.tsdb.path=" + data, "--storage.tsdb.retention.time=100y",
-            "--web.listen-address=127.0.0.1:" + port)
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Process server = null;
+        String base = null;
         try {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            String base = "http://127.0.0.1:" + port;
-            awaitReady(http, base, server, log);
+            // A free port can be taken between our probe and the server's bind: try another then.
+            for (int attempt = 0; server == null; attempt++) {
+                int port;
+                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                    port = s.getLocalPort();
+                }
+                server = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
+                    "--storage.tsdb.path=" + data, "--storage.tsdb.retention.time=100y",
+                    "--web.listen-address=127.0.0.1:" + port)
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                base = "http://127.0.0.1:" + port;
+                if (!awaitReady(http, base, server, log, attempt < 2)) {
+                    stop(server);
+                    server = null;
+                }
+            }
             long rangeSeconds = (MAX_T - MIN_T) / 1000 + 60;
             String query = "count_over_time({__name__=~\".+\"}[" + rangeSeconds + "s])";
             String time = String.format("%d.%03d", (MAX_T - 1) / 1000, (MAX_T - 1) % 1000);
@@ -209,25 +214,37 @@ class PrometheusToolsTest {
             }
             assertEquals(meta.numSamples(), total);
         } finally {
-            server.destroy();
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-                server.waitFor(10, TimeUnit.SECONDS);
+            if (server != null) {
+                stop(server);
             }
         }
     }
 
-    private static void awaitReady(HttpClient http, String base, Process server, Path log) throws Exception {
+    /** Stops the server by its PID: SIGTERM, then SIGKILL if it lingers. */
+    private static void stop(Process server) throws InterruptedException {
+        server.destroy();
+        if (!server.waitFor(20, TimeUnit.SECONDS)) {
+            server.destroyForcibly();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** True when ready; false when it could not bind its port and {@code mayRetry}; fails otherwise. */
+    private static boolean awaitReady(HttpClient http, String base, Process server, Path log, boolean mayRetry)
+        throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
+                if (mayRetry && tail(log).contains("address already in use")) {
+                    return false;
+                }
                 fail("prometheus exited with " + server.exitValue() + ": " + tail(log));
             }
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/-/ready"))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
-                    return;
+                    return true;
                 }
             } catch (IOException notYet) {
                 // not listening yet
@@ -235,6 +252,7 @@ class PrometheusToolsTest {
             Thread.sleep(100);
         }
         fail("prometheus was not ready within 60 s: " + tail(log));
+        return false;
     }
 
     /** The {@code value} of each result of an instant-vector query response, by its {@code instance} label. */
