@@ -244,11 +244,17 @@ class XorAppenderTest {
         for (int warm = 0; warm < 2000; warm++) {
             appendAll(a, samples);
         }
-        long before = threads.getCurrentThreadAllocatedBytes();
-        for (int round = 0; round < 2000; round++) {
-            appendAll(a, samples);
+        // The smallest of three windows: after other tests in the same JVM (the block tests), a one-off
+        // allocation of about 1 KB (compiler or deoptimization work) can land in one window; an
+        // allocation per sample would show in every window.
+        long allocated = Long.MAX_VALUE;
+        for (int window = 0; window < 3; window++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int round = 0; round < 2000; round++) {
+                appendAll(a, samples);
+            }
+            allocated = Math.min(allocated, threads.getCurrentThreadAllocatedBytes() - before);
         }
-        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allocated < 1024, allocated + " bytes allocated for 480,000 appends");
     }
 
