@@ -75,7 +75,7 @@ class ReadDuringRetentionTest {
             }
             db.awaitDurable(app.commit());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (Files.exists(oldSegments.get(oldSegments.size() - 2)) && System.nanoTime() < deadline) {
+            while (Files.exists(oldSegments.get(0)) && System.nanoTime() < deadline) {
                 app.add(ref, 2_000_000 + System.nanoTime() % 1_000_000_000L, 0); // more batches for retention to run at
                 db.awaitDurable(app.commit());
                 Thread.sleep(5);
