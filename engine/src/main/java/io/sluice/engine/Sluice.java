@@ -714,6 +714,30 @@ public final class Sluice implements AutoCloseable {
     }
 
     /**
+     * Where the samples live and what they take (head chunks, WAL on disk). Walks every series:
+     * for tools, not for a hot loop.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
+    public StorageStats storageStats() {
+        checkReadable();
+        long samples = 0;
+        for (ShardStore s : stores) {
+            samples += s.totalSamples();
+        }
+        long wal = 0;
+        for (int s = 0; s < shards; s++) {
+            try (Stream<Path> files = Files.list(shardDir(dir, s))) {
+                wal += files.filter(p -> p.toString().endsWith(".wal") || p.toString().endsWith(".ckpt"))
+                    .mapToLong(p -> p.toFile().length()).sum();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return new StorageStats(samples, 0, 0, wal);
+    }
+
+    /**
      * Newest timestamp stored in any series, or {@link Long#MIN_VALUE} when empty.
      *
      * @throws IllegalStateException if the engine is closed
