@@ -198,26 +198,27 @@ class XorIteratorTest {
         UnsafeBuffer direct = new UnsafeBuffer(ByteBuffer.allocateDirect(a.byteLength()));
         direct.putBytes(0, a.bytes(), 0, a.byteLength());
         XorIterator it = new XorIterator();
+        byte[] chunk = a.bytes();
         long sink = 0;
         for (int warm = 0; warm < 2000; warm++) {
-            sink += decodeBoth(it, a, direct);
+            sink += decodeBoth(it, chunk, direct);
         }
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int round = 0; round < 2000; round++) {
-            sink += decodeBoth(it, a, direct);
+            sink += decodeBoth(it, chunk, direct);
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertTrue(allocated < 1024, allocated + " bytes allocated for 4,000 resets and 960,000 samples");
         assertTrue(sink != 42);
     }
 
-    private static long decodeBoth(XorIterator it, XorAppender a, UnsafeBuffer direct) {
+    private static long decodeBoth(XorIterator it, byte[] chunk, UnsafeBuffer direct) {
         long sum = 0;
-        it.reset(a.bytes(), 0, a.byteLength());
+        it.reset(chunk, 0, chunk.length);
         while (it.next()) {
             sum += it.timestamp() ^ it.valueBits();
         }
-        it.reset(direct, 0, a.byteLength(), a.numSamples());
+        it.reset(direct, 0, chunk.length, 240);
         while (it.next()) {
             sum += it.timestamp() ^ it.valueBits();
         }
