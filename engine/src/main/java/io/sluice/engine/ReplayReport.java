@@ -21,13 +21,21 @@ public final class ReplayReport {
         private final long walBytes;
         private final long truncatedBytes;
         private final RepairAction repair;
+        private final long chunks;
+        private final long chunkTruncatedBytes;
+        private final long chunkRepairedBytes;
+        private final long walSamples;
 
-        Shard(int shard, ReplayOutcome o, ShardRecovery r) {
+        Shard(int shard, ReplayOutcome o, ShardRecovery r, io.sluice.head.HeadChunkLog chunkLog) {
             this.shard = shard;
             this.segments = o.segments().count();
             this.seriesRecords = r.seriesRecords();
             this.samplesRecords = r.samplesRecords();
-            this.samples = r.samples();
+            this.samples = r.chunkSamples() + r.samples() - r.skippedSamples();
+            this.walSamples = r.samples();
+            this.chunks = r.chunks();
+            this.chunkTruncatedBytes = chunkLog.truncatedBytes();
+            this.chunkRepairedBytes = chunkLog.repairedBytes();
             this.walBytes = o.frameBytes();
             this.truncatedBytes = o.truncatedBytes();
             this.repair = o.repair();
@@ -50,9 +58,29 @@ public final class ReplayReport {
             return samplesRecords;
         }
 
-        /** Samples replayed. */
+        /** Samples the head holds after replay: those of the chunk log, and those of checkpoint and WAL it did not hold. */
         public long samples() {
             return samples;
+        }
+
+        /** Samples in the checkpoint and WAL records replayed (some of them already in the chunk log). */
+        public long walSamples() {
+            return walSamples;
+        }
+
+        /** Full chunks read from the head-chunk log. */
+        public long chunks() {
+            return chunks;
+        }
+
+        /** Bytes of head-chunk log cut after its forced position (the WAL held what they held). */
+        public long chunkTruncatedBytes() {
+            return chunkTruncatedBytes;
+        }
+
+        /** Bytes of head-chunk log repair padded or dropped. */
+        public long chunkRepairedBytes() {
+            return chunkRepairedBytes;
         }
 
         /** Bytes of valid frames read. */
@@ -70,8 +98,9 @@ public final class ReplayReport {
             return repair;
         }
 
+        /** True if repair cut the WAL or padded the head-chunk log. */
         public boolean repaired() {
-            return repair != null;
+            return repair != null || chunkRepairedBytes > 0;
         }
     }
 
@@ -109,11 +138,22 @@ public final class ReplayReport {
     }
 
     public long droppedRecords() {
-        return shards.stream().filter(Shard::repaired).mapToLong(s -> s.repair().droppedRecords()).sum();
+        return shards.stream().filter(s -> s.repair() != null).mapToLong(s -> s.repair().droppedRecords()).sum();
     }
 
     public long droppedBytes() {
-        return shards.stream().filter(Shard::repaired).mapToLong(s -> s.repair().droppedBytes()).sum();
+        return shards.stream().filter(s -> s.repair() != null).mapToLong(s -> s.repair().droppedBytes()).sum()
+            + shards.stream().mapToLong(Shard::chunkRepairedBytes).sum();
+    }
+
+    /** Full chunks read from the head-chunk logs. */
+    public long chunks() {
+        return shards.stream().mapToLong(Shard::chunks).sum();
+    }
+
+    /** Bytes of head-chunk logs cut after their forced positions. */
+    public long chunkTruncatedBytes() {
+        return shards.stream().mapToLong(Shard::chunkTruncatedBytes).sum();
     }
 
     public boolean repaired() {

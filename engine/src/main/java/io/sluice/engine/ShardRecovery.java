@@ -1,70 +1,156 @@
 package io.sluice.engine;
 
+import io.sluice.chunk.XorChunkDescriptor;
+import io.sluice.chunk.XorIterator;
+import io.sluice.head.HeadChunkCorruptionException;
+import io.sluice.head.HeadChunkDescriptor;
+import io.sluice.head.HeadChunkLog;
+import io.sluice.head.HeadSeries;
+import io.sluice.head.ShardHead;
 import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.record.MixedRecord;
 import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
-import io.sluice.store.SeriesState;
-import io.sluice.store.ShardStore;
-import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.FrameVisitor;
 import io.sluice.wal.RecordRejectedException;
 import io.sluice.wal.WalSegment;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+
+import java.io.IOException;
+import java.util.Arrays;
 
 /**
- * Rebuilds one shard's registry entries and store from its WAL, and checks the invariants the
- * writer keeps: a series record precedes its samples, refs belong to the shard, and each series'
- * timestamps strictly increase. A record that breaks one is rejected, and replay reports it as
- * corruption at that record.
+ * Rebuilds one shard's registry entries, index and head on open, in Prometheus' order: the
+ * head-chunk log first (each series' chain of full chunks, see {@link #chunkVisitor()}), then the
+ * checkpoint (series records and the samples of chunks that were still open), then the WAL tail.
+ * A sample the chunk log already holds (at or before its series' newest chunk's max time) is
+ * skipped; every other one is appended to the series' open chunk, which cuts chunks by the same
+ * rule as the writer did.
+ *
+ * <p>It checks the invariants the writer keeps: a series record precedes its samples, refs belong
+ * to the shard, and each series' timestamps strictly increase through checkpoint and WAL. A record
+ * that breaks one is rejected whole, before any of it is applied, and replay reports it as
+ * corruption at that record. A chunk of a series that no series record defines is corruption of the
+ * chunk log.
  *
  * <p>Threading: the replaying thread of the shard.
  */
 final class ShardRecovery implements FrameVisitor {
     private final int shard;
     private final SeriesRegistry registry;
-    private final ShardStore store;
+    private final ShardHead head;
     private final PostingsShard index;
     private long seriesRecords;
     private long samplesRecords;
     private long samples;
+    private long skippedSamples;
+
+    // The chunk log's chains, by local id: newest chunk, count, newest max time, oldest chunk's position.
+    private long[] chainLast = new long[0];
+    private int[] chainCount = new int[0];
+    private long[] chainMax = new long[0];
+    private long[] chainFirst = new long[0];
+    private final Long2LongHashMap relinks = new Long2LongHashMap(Long.MIN_VALUE);
+    private long chunks;
+    private long chunkSamples;
+    // Replay's own ordering check through checkpoint and WAL, by local id (the head may skip samples).
+    private long[] replayLast = new long[0];
     /** Scratch for validating a MIXED record: each entry's series' newest timestamp before it. */
     private long[] savedLast = new long[256];
 
-    ShardRecovery(int shard, SeriesRegistry registry, ShardStore store, PostingsShard index) {
+    ShardRecovery(int shard, SeriesRegistry registry, ShardHead head, PostingsShard index) {
         this.shard = shard;
         this.registry = registry;
-        this.store = store;
+        this.head = head;
         this.index = index;
+    }
+
+    private void ensureIds(int id) {
+        if (id < chainLast.length) {
+            return;
+        }
+        int n = Math.max(id + 1, Math.max(64, chainLast.length * 2));
+        int old = chainLast.length;
+        chainLast = Arrays.copyOf(chainLast, n);
+        chainCount = Arrays.copyOf(chainCount, n);
+        chainMax = Arrays.copyOf(chainMax, n);
+        chainFirst = Arrays.copyOf(chainFirst, n);
+        replayLast = Arrays.copyOf(replayLast, n);
+        Arrays.fill(chainLast, old, n, HeadChunkDescriptor.NO_PREVIOUS);
+        Arrays.fill(chainMax, old, n, Long.MIN_VALUE);
+        Arrays.fill(chainFirst, old, n, -1);
+        Arrays.fill(replayLast, old, n, Long.MIN_VALUE);
+    }
+
+    /**
+     * Collects the chunk log's chains. A chunk must be an XOR chunk of this shard whose times follow
+     * its series' previous chunk; one whose {@code previous} field points elsewhere (repair padded
+     * the chunk it pointed to) is relinked to the series' previous valid chunk.
+     */
+    HeadChunkLog.ChunkVisitor chunkVisitor() {
+        return (position, ref, minTime, maxTime, previous, n, buffer, dataOffset, dataLength) -> {
+            if (ref < 0 || SeriesRef.shard(ref) != shard || buffer.getByte(dataOffset - HeadChunkDescriptor.DATA_OFFSET
+                + HeadChunkDescriptor.ENCODING_OFFSET) != XorChunkDescriptor.ENCODING_XOR || minTime > maxTime
+                || n < 1 || dataLength < XorChunkDescriptor.HEADER_LENGTH) {
+                return false;
+            }
+            int id = SeriesRef.localId(ref);
+            ensureIds(id);
+            if (chainCount[id] > 0 && minTime <= chainMax[id]) {
+                return false;
+            }
+            if (chainCount[id] > 0 && previous != chainLast[id]) {
+                relinks.put(position, chainLast[id]);
+            }
+            if (chainCount[id] == 0) {
+                chainFirst[id] = position;
+            }
+            chainLast[id] = position;
+            chainCount[id]++;
+            chainMax[id] = maxTime;
+            chunks++;
+            chunkSamples += n;
+            return true;
+        };
+    }
+
+    /** The relinks the chunk log needs (none unless repair padded a chunk). */
+    Long2LongHashMap relinks() {
+        return relinks;
     }
 
     @Override
     public void onFrame(byte type, DirectBuffer buf, int body, int length, WalSegment segment, int frameOffset)
         throws RecordRejectedException {
-        switch (type) {
-            case RecordType.SERIES:
-                onSeries(buf, body, length);
-                break;
-            case RecordType.SAMPLES:
-                onSamples(buf, body, length, segment, segment.basePosition() + frameOffset);
-                break;
-            case RecordType.MIXED:
-                onMixed(buf, body, length, segment.basePosition() + frameOffset, segment);
-                break;
-            default:
-                throw new RecordRejectedException("unknown record type " + RecordType.name(type));
-        }
+        onRecord(type, buf, body, length);
     }
 
     @Override
     public void onCheckpointFrame(byte type, DirectBuffer buf, int body, int length) throws RecordRejectedException {
-        if (type != RecordType.SERIES) {
-            throw new RecordRejectedException("a checkpoint holds only series records, found "
-                + RecordType.name(type));
+        onRecord(type, buf, body, length);
+    }
+
+    private void onRecord(byte type, DirectBuffer buf, int body, int length) throws RecordRejectedException {
+        try {
+            switch (type) {
+                case RecordType.SERIES:
+                    onSeries(buf, body, length);
+                    break;
+                case RecordType.SAMPLES:
+                    onSamples(buf, body, length);
+                    break;
+                case RecordType.MIXED:
+                    onMixed(buf, body, length);
+                    break;
+                default:
+                    throw new RecordRejectedException("unknown record type " + RecordType.name(type));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // the chunk log failed: an I/O error, not corruption
         }
-        onSeries(buf, body, length);
     }
 
     private void onSeries(DirectBuffer buf, int body, int length) throws RecordRejectedException {
@@ -80,23 +166,27 @@ final class ShardRecovery implements FrameVisitor {
             throw new RecordRejectedException("series record " + SeriesRef.toString(ref) + " has invalid labels: "
                 + e.getMessage());
         }
-        if (!registry.restore(shard, SeriesRef.localId(ref), labels)) {
+        int id = SeriesRef.localId(ref);
+        if (!registry.restore(shard, id, labels)) {
             throw new RecordRejectedException("series record " + SeriesRef.toString(ref) + " " + labels
                 + " conflicts with an earlier series record or hashes to another shard");
         }
-        SeriesState state = store.getOrCreate(SeriesRef.localId(ref));
+        HeadSeries s = head.getOrCreate(id);
         if (seriesRecords == 0) {
             index.bindWriter(Thread.currentThread());
         }
-        if (!store.isLogged(state)) { // a checkpoint and a later segment may both hold the record
-            store.markLogged(state);
-            index.add(SeriesRef.localId(ref), labels);
+        if (!s.isLogged()) { // a checkpoint and a later segment may both hold the record
+            s.markLogged();
+            index.add(id, labels);
+            ensureIds(id);
+            if (chainCount[id] > 0) {
+                head.restoreChunks(s, chainLast[id], chainCount[id], chainMax[id]);
+            }
         }
         seriesRecords++;
     }
 
-    private void onSamples(DirectBuffer buf, int body, int length, WalSegment segment, long position)
-        throws RecordRejectedException {
+    private void onSamples(DirectBuffer buf, int body, int length) throws RecordRejectedException, IOException {
         if (length < SamplesRecord.bodyLength(1)) {
             throw new RecordRejectedException("samples record of " + length + " bytes is too short");
         }
@@ -106,9 +196,9 @@ final class ShardRecovery implements FrameVisitor {
         }
         long ref = SamplesRecord.ref(buf, body);
         checkShard(ref);
-        SeriesState state = loggedState(ref, "samples", -1);
-        long last = store.lastTimestamp(state);
-        long first = SamplesRecord.timestamp(buf, body, 0);
+        HeadSeries s = loggedSeries(ref, "samples", -1);
+        int id = SeriesRef.localId(ref);
+        long last = replayLast[id];
         for (int i = 0; i < count; i++) {
             long ts = SamplesRecord.timestamp(buf, body, i);
             if (ts <= last) {
@@ -117,15 +207,15 @@ final class ShardRecovery implements FrameVisitor {
             }
             last = ts;
         }
-        long lastBits = Double.doubleToRawLongBits(SamplesRecord.value(buf, body, count - 1));
-        store.append(state, position, first, last, lastBits, count);
-        segment.noteTimestamp(last);
+        replayLast[id] = last;
+        for (int i = 0; i < count; i++) {
+            appendToHead(s, SamplesRecord.timestamp(buf, body, i), buf.getLong(SamplesRecord.sampleOffset(body, i) + 8));
+        }
         samplesRecords++;
         samples += count;
     }
 
-    private void onMixed(DirectBuffer buf, int body, int length, long framePosition, WalSegment segment)
-        throws RecordRejectedException {
+    private void onMixed(DirectBuffer buf, int body, int length) throws RecordRejectedException, IOException {
         if (length < MixedRecord.bodyLength(1)) {
             throw new RecordRejectedException("mixed record of " + length + " bytes is too short");
         }
@@ -134,7 +224,7 @@ final class ShardRecovery implements FrameVisitor {
             throw new RecordRejectedException("mixed record of " + length + " bytes claims " + count + " entries");
         }
         // Validate the whole record before applying any of it: under repair a rejected record is
-        // wiped from the log, so the store must not keep anything of it.
+        // wiped from the log, so nothing of it may stay behind.
         if (savedLast.length < count) {
             savedLast = new long[Math.max(count, savedLast.length * 2)];
         }
@@ -143,47 +233,105 @@ final class ShardRecovery implements FrameVisitor {
             for (int i = 0; i < count; i++, checked++) {
                 long ref = MixedRecord.ref(buf, body, i);
                 checkShard(ref);
-                SeriesState state = loggedState(ref, "mixed entry", i);
+                loggedSeries(ref, "mixed entry", i);
+                int id = SeriesRef.localId(ref);
                 long ts = MixedRecord.timestamp(buf, body, i);
-                long last = store.lastTimestamp(state);
+                long last = replayLast[id];
                 if (ts <= last) {
                     throw new RecordRejectedException("series " + SeriesRef.toString(ref) + ": timestamp " + ts
                         + " of mixed entry " + i + " is not after " + last);
                 }
                 savedLast[i] = last;
-                store.setLastTimestamp(state, ts); // a later entry of the same series must follow this one
+                replayLast[id] = ts; // a later entry of the same series must follow this one
             }
-        } finally {
+        } catch (RecordRejectedException e) {
             for (int i = checked - 1; i >= 0; i--) {
-                store.setLastTimestamp(store.get(SeriesRef.localId(MixedRecord.ref(buf, body, i))), savedLast[i]);
+                replayLast[SeriesRef.localId(MixedRecord.ref(buf, body, i))] = savedLast[i];
             }
+            throw e;
         }
         for (int i = 0; i < count; i++) {
-            SeriesState state = store.get(SeriesRef.localId(MixedRecord.ref(buf, body, i)));
-            long ts = MixedRecord.timestamp(buf, body, i);
+            HeadSeries s = head.get(SeriesRef.localId(MixedRecord.ref(buf, body, i)));
             int entry = MixedRecord.entryOffset(body, i);
-            long entryPosition = framePosition + (entry - (body - FrameDescriptor.BODY_OFFSET));
-            store.appendEntry(state, entryPosition, ts, buf.getLong(entry + MixedRecord.ENTRY_VALUE));
-            segment.noteTimestamp(ts);
+            appendToHead(s, MixedRecord.timestamp(buf, body, i), buf.getLong(entry + MixedRecord.ENTRY_VALUE));
         }
         samplesRecords++;
         samples += count;
     }
 
-    /** The state of {@code ref}, whose SERIES record must already have been replayed (invariant 2). */
-    private SeriesState loggedState(long ref, String what, int entry) throws RecordRejectedException {
-        SeriesState state = store.get(SeriesRef.localId(ref));
-        if (state == null || !store.isLogged(state)) {
-            throw new RecordRejectedException(what + (entry >= 0 ? " " + entry : "") + " for series "
-                + SeriesRef.toString(ref)
-                + " before its series record");
+    /** A sample the chunk log already holds is skipped; others go to the open chunk. */
+    private void appendToHead(HeadSeries s, long ts, long bits) throws IOException {
+        if (ts <= s.persistedMaxTime()) {
+            skippedSamples++;
+            return;
         }
-        return state;
+        head.append(s, ts, bits);
+    }
+
+    /** The series of {@code ref}, whose SERIES record must already have been replayed (invariant 2). */
+    private HeadSeries loggedSeries(long ref, String what, int entry) throws RecordRejectedException {
+        HeadSeries s = head.get(SeriesRef.localId(ref));
+        if (s == null || !s.isLogged()) {
+            throw new RecordRejectedException(what + (entry >= 0 ? " " + entry : "") + " for series "
+                + SeriesRef.toString(ref) + " before its series record");
+        }
+        return s;
     }
 
     private void checkShard(long ref) throws RecordRejectedException {
         if (SeriesRef.shard(ref) != shard || ref < 0 || SeriesRef.localId(ref) < 0) {
             throw new RecordRejectedException("series ref " + ref + " does not belong to shard " + shard);
+        }
+    }
+
+    /**
+     * After replay: a chunk chain no series record claims is corruption (or, with repair, dropped);
+     * each series' out-of-order check starts from its newest sample, from its open chunk or, when
+     * that is empty, from the last sample of its newest chunk.
+     */
+    void finish(boolean repair) throws IOException {
+        for (int id = 0; id < chainLast.length; id++) {
+            if (chainCount[id] == 0) {
+                continue;
+            }
+            HeadSeries s = head.get(id);
+            if (s == null || !s.isLogged()) {
+                if (!repair) {
+                    long pos = chainFirst[id];
+                    WalSegment f = io.sluice.wal.WalSegments.find(head.chunkLog().files(), pos);
+                    throw new HeadChunkCorruptionException(shard, f == null ? null : f.path(),
+                        f == null ? pos : pos - f.basePosition(), chainCount[id] + " chunk(s) of series "
+                        + SeriesRef.toString(SeriesRef.of(shard, id)) + ", which no series record defines");
+                }
+                chunks -= chainCount[id];
+            }
+        }
+        XorIterator it = new XorIterator();
+        for (int id = 0; id < registry.idLimit(shard); id++) {
+            HeadSeries s = head.get(id);
+            if (s == null || !s.isLogged()) {
+                continue;
+            }
+            if (s.numSamples() > 0) {
+                s.accept(s.lastTimestamp(), s.lastValueBits());
+            } else if (id < chainLast.length && chainCount[id] > 0) {
+                long pos = chainLast[id];
+                WalSegment f = io.sluice.wal.WalSegments.find(head.chunkLog().files(), pos);
+                if (f == null) {
+                    continue;
+                }
+                DirectBuffer b = f.mapping().buffer();
+                int frame = (int) (pos - f.basePosition());
+                int body = frame + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+                it.reset(b, body + HeadChunkDescriptor.DATA_OFFSET, b.getInt(frame) - HeadChunkDescriptor.DATA_OFFSET);
+                long ts = Long.MIN_VALUE;
+                long bits = 0;
+                while (it.next()) {
+                    ts = it.timestamp();
+                    bits = it.valueBits();
+                }
+                s.accept(ts, bits);
+            }
         }
     }
 
@@ -221,7 +369,23 @@ final class ShardRecovery implements FrameVisitor {
         return samplesRecords;
     }
 
+    /** Samples in the checkpoint and WAL records replayed. */
     long samples() {
         return samples;
+    }
+
+    /** Of {@link #samples()}, those the chunk log already held. */
+    long skippedSamples() {
+        return skippedSamples;
+    }
+
+    /** Chunks read from the chunk log (and attached to a series). */
+    long chunks() {
+        return chunks;
+    }
+
+    /** Samples in the chunks read from the chunk log. */
+    long chunkSamples() {
+        return chunkSamples;
     }
 }

@@ -16,8 +16,11 @@ import io.sluice.metrics.ShardCounters;
 import io.sluice.record.MixedRecord;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
-import io.sluice.store.SeriesState;
-import io.sluice.store.ShardStore;
+import io.sluice.head.HeadChunkDescriptor;
+import io.sluice.head.HeadChunkLog;
+import io.sluice.head.HeadSeries;
+import io.sluice.head.ShardHead;
+import io.sluice.wal.Checkpoints;
 import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.ReplayOutcome;
 import io.sluice.wal.SegmentDescriptor;
@@ -77,7 +80,7 @@ public final class Sluice implements AutoCloseable {
     private final Path dir;
     private final int shards;
     private final SeriesRegistry registry;
-    private final ShardStore[] stores;
+    private final ShardHead[] heads;
     private final PostingsShard[] indexes;
     private final QueryMetrics queryMetrics = new QueryMetrics();
     private final ShardCounters[] counters;
@@ -95,7 +98,7 @@ public final class Sluice implements AutoCloseable {
     private volatile boolean closed;
     private final Object closeLock = new Object();
 
-    private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardStore[] stores,
+    private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardHead[] heads,
                    PostingsShard[] indexes, ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
                    EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock,
                    SegmentPreparer preparer, ReentrantReadWriteLock readers, ExecutorService retirer) {
@@ -106,7 +109,7 @@ public final class Sluice implements AutoCloseable {
         this.dir = dir;
         this.shards = shards;
         this.registry = registry;
-        this.stores = stores;
+        this.heads = heads;
         this.indexes = indexes;
         this.counters = counters;
         this.progress = progress;
@@ -193,22 +196,30 @@ public final class Sluice implements AutoCloseable {
             return 0;
         });
         WalSegments[] segments = new WalSegments[shards];
-        ShardStore[] stores = new ShardStore[shards];
+        ShardHead[] heads = new ShardHead[shards];
         ShardRecovery[] recoveries = new ShardRecovery[shards];
         PostingsShard[] indexes = new PostingsShard[shards];
         for (int s = 0; s < shards; s++) {
             segments[s] = new WalSegments();
-            stores[s] = new ShardStore(s, segments[s]);
+            heads[s] = new ShardHead(s, config.blockRange().toMillis());
             indexes[s] = new PostingsShard();
-            recoveries[s] = new ShardRecovery(s, registry, stores[s], indexes[s]);
+            recoveries[s] = new ShardRecovery(s, registry, heads[s], indexes[s]);
         }
 
         long start = System.nanoTime();
-        ReplayOutcome[] outcomes = replayAll(config, fs, dir, shards, segments, recoveries);
+        ReplayOutcome[] outcomes;
+        try {
+            outcomes = replayAll(config, fs, dir, shards, segments, recoveries, heads, preparer);
+        } catch (IOException | RuntimeException e) {
+            for (ShardHead h : heads) {
+                h.close();
+            }
+            throw e;
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         List<ReplayReport.Shard> reports = new ArrayList<>();
         for (int s = 0; s < shards; s++) {
-            reports.add(new ReplayReport.Shard(s, outcomes[s], recoveries[s]));
+            reports.add(new ReplayReport.Shard(s, outcomes[s], recoveries[s], heads[s].chunkLog()));
         }
         ReplayReport report = new ReplayReport(reports, seconds);
 
@@ -217,13 +228,9 @@ public final class Sluice implements AutoCloseable {
             wals.add(ShardWal.resume(fs, shardDir(dir, s), s, shards, segmentSize, forceOnRoll, outcomes[s], preparer));
         }
 
-        // Readers hold the read side while they are inside mapped segments; close and retention's unmapping
-        // take the write side.
+        // Readers hold the read side while they are inside mapped head-chunk files; close and retention's
+        // unmapping take the write side.
         ReentrantReadWriteLock readers = new ReentrantReadWriteLock();
-        for (ShardWal w : wals) {
-            w.unmapGate(readers.writeLock());
-            w.retirer(retirer);
-        }
         EngineState state = new EngineState();
         DurableSignal signal = new DurableSignal();
         ShardCounters[] counters = new ShardCounters[shards];
@@ -234,14 +241,14 @@ public final class Sluice implements AutoCloseable {
             counters[s] = new ShardCounters();
             progress[s] = new ShardProgress();
             latencies[s] = new LatencyRecorders();
-            handlers[s] = new ShardHandler(s, wals.get(s), stores[s], registry, indexes[s], config.durability(),
+            handlers[s] = new ShardHandler(s, shards, wals.get(s), heads[s], registry, indexes[s], config.durability(),
                 config.ringSize(), latencies[s], counters[s], progress[s], signal, state, config.retention().toMillis(),
-                config.retentionCheckInterval().toNanos());
+                config.retentionCheckInterval().toNanos(), config.walTruncateSegments(), retirer, readers.writeLock());
         }
         IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(),
             config.durability(), handlers, progress, registry, state, signal);
         MetricsCollector collector = new MetricsCollector(latencies, counters);
-        Sluice db = new Sluice(config, dir, shards, registry, stores, indexes, counters, progress, collector, ring, state,
+        Sluice db = new Sluice(config, dir, shards, registry, heads, indexes, counters, progress, collector, ring, state,
             report, lockChannel, lock, preparer, readers, retirer);
         ring.start();
         db.metricsThread.start();
@@ -273,7 +280,8 @@ public final class Sluice implements AutoCloseable {
     }
 
     private static ReplayOutcome[] replayAll(SluiceConfig config, WalFileSystem fs, Path dir, int shards,
-                                             WalSegments[] segments, ShardRecovery[] recoveries) throws IOException {
+                                             WalSegments[] segments, ShardRecovery[] recoveries, ShardHead[] heads,
+                                             SegmentPreparer preparer) throws IOException {
         ReplayOutcome[] outcomes = new ReplayOutcome[shards];
         int threads = Math.min(shards, Math.max(1, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
@@ -285,8 +293,8 @@ public final class Sluice implements AutoCloseable {
             List<Future<ReplayOutcome>> futures = new ArrayList<>();
             for (int s = 0; s < shards; s++) {
                 final int shard = s;
-                futures.add(pool.submit(() -> ShardLogReader.replay(fs, shardDir(dir, shard), shard, shards,
-                    recoveries[shard], config.repair(), segments[shard])));
+                futures.add(pool.submit(() -> replayShard(config, fs, shardDir(dir, shard), shard, shards,
+                    recoveries[shard], heads[shard], segments[shard], preparer)));
             }
             IOException first = null;
             for (int s = 0; s < shards; s++) {
@@ -316,6 +324,28 @@ public final class Sluice implements AutoCloseable {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * One shard, in Prometheus' order: the head-chunk log (its forced position comes from the newest
+     * checkpoint), then the checkpoint and the WAL tail.
+     */
+    private static ReplayOutcome replayShard(SluiceConfig config, WalFileSystem fs, Path shardDir, int shard,
+                                             int shards, ShardRecovery recovery, ShardHead head, WalSegments segments,
+                                             SegmentPreparer preparer) throws IOException {
+        long forced = Checkpoints.state(fs, shardDir, shard, shards);
+        HeadChunkLog chunkLog = HeadChunkLog.open(fs, shardDir.resolve(HeadChunkDescriptor.DIRECTORY), shard, shards,
+            config.headChunkFileSize(), preparer, forced, config.repair(), recovery.chunkVisitor());
+        head.chunkLog(chunkLog);
+        head.relinks(recovery.relinks());
+        ReplayOutcome outcome = ShardLogReader.replay(fs, shardDir, shard, shards, recovery, config.repair(), segments);
+        try {
+            recovery.finish(config.repair());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(segments);
+            throw e;
+        }
+        return outcome;
     }
 
     private static void closeQuietly(WalSegments segments) {
@@ -518,7 +548,7 @@ public final class Sluice implements AutoCloseable {
         readers.readLock().lock();
         try {
             checkReadable();
-            return stores[shard].read(SeriesRef.localId(ref), mint, maxt, consumer);
+            return heads[shard].read(SeriesRef.localId(ref), mint, maxt, consumer, new ShardHead.ReadScratch());
         } finally {
             readers.readLock().unlock();
         }
@@ -537,7 +567,8 @@ public final class Sluice implements AutoCloseable {
             for (int s = 0; s < shards; s++) {
                 int limit = registry.idLimit(s);
                 for (int id = 0; id < limit; id++) {
-                    if (stores[s].get(id) != null) {
+                    HeadSeries h = heads[s].get(id);
+                    if (h != null && h.isLogged()) {
                         consumer.accept(SeriesRef.of(s, id));
                     }
                 }
@@ -669,8 +700,32 @@ public final class Sluice implements AutoCloseable {
      * @throws IllegalStateException if the engine is closed
      */
     public long sampleCount(long ref) {
-        SeriesState s = state(ref);
-        return s == null ? 0 : s.samples();
+        int shard = SeriesRef.shard(ref);
+        if (ref < 0 || shard >= shards) {
+            checkReadable();
+            return 0;
+        }
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            return heads[shard].sampleCount(SeriesRef.localId(ref), new ShardHead.ReadScratch());
+        } finally {
+            readers.readLock().unlock();
+        }
+    }
+
+    /**
+     * {samples, chunks, chunk bytes, min time} of one series in the head; for tools.
+     */
+    long[] summarize(long ref) {
+        int shard = SeriesRef.shard(ref);
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            return heads[shard].summarize(SeriesRef.localId(ref), new ShardHead.ReadScratch());
+        } finally {
+            readers.readLock().unlock();
+        }
     }
 
     /**
@@ -679,7 +734,7 @@ public final class Sluice implements AutoCloseable {
      * @throws IllegalStateException if the engine is closed
      */
     public long outOfOrderCount(long ref) {
-        SeriesState s = state(ref);
+        HeadSeries s = state(ref);
         return s == null ? 0 : s.outOfOrder();
     }
 
@@ -689,14 +744,14 @@ public final class Sluice implements AutoCloseable {
      * @throws IllegalStateException if the engine is closed
      */
     public long duplicateCount(long ref) {
-        SeriesState s = state(ref);
+        HeadSeries s = state(ref);
         return s == null ? 0 : s.duplicates();
     }
 
-    private SeriesState state(long ref) {
+    private HeadSeries state(long ref) {
         checkReadable();
         int shard = SeriesRef.shard(ref);
-        return shard >= shards || ref < 0 ? null : stores[shard].get(SeriesRef.localId(ref));
+        return shard >= shards || ref < 0 ? null : heads[shard].get(SeriesRef.localId(ref));
     }
 
     /**
@@ -707,8 +762,8 @@ public final class Sluice implements AutoCloseable {
     public long seriesCount() {
         checkReadable();
         long n = 0;
-        for (ShardStore s : stores) {
-            n += s.seriesCount();
+        for (ShardHead h : heads) {
+            n += h.seriesCount();
         }
         return n;
     }
@@ -720,10 +775,22 @@ public final class Sluice implements AutoCloseable {
      * @throws IllegalStateException if the engine is closed
      */
     public StorageStats storageStats() {
-        checkReadable();
-        long samples = 0;
-        for (ShardStore s : stores) {
-            samples += s.totalSamples();
+        long[] head = new long[3];
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            ShardHead.ReadScratch scratch = new ShardHead.ReadScratch();
+            for (int s = 0; s < shards; s++) {
+                int limit = registry.idLimit(s);
+                for (int id = 0; id < limit; id++) {
+                    long[] one = heads[s].summarize(id, scratch);
+                    head[0] += one[0];
+                    head[1] += one[1];
+                    head[2] += one[2];
+                }
+            }
+        } finally {
+            readers.readLock().unlock();
         }
         long wal = 0;
         for (int s = 0; s < shards; s++) {
@@ -734,7 +801,7 @@ public final class Sluice implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
         }
-        return new StorageStats(samples, 0, 0, wal);
+        return new StorageStats(head[0], head[1], head[2], wal);
     }
 
     /**
@@ -745,7 +812,7 @@ public final class Sluice implements AutoCloseable {
     public long maxTimestamp() {
         long[] max = {Long.MIN_VALUE};
         forEachSeries(ref -> {
-            SeriesState s = state(ref);
+            HeadSeries s = state(ref);
             if (s != null) {
                 max[0] = Math.max(max[0], s.newestTimestamp());
             }
@@ -795,6 +862,9 @@ public final class Sluice implements AutoCloseable {
             ring.close();
         } catch (IOException e) {
             error = e;
+        }
+        for (ShardHead h : heads) {
+            h.close(); // no reader is left (see above) and the writers have stopped
         }
         preparer.close(); // after the shards: closing a shard's log discards its prepared segment
         retirer.shutdown(); // idle: each shard's close waited for its retirement in flight

@@ -19,6 +19,8 @@ public final class SluiceConfig {
     public static final long MIN_SEGMENT_SIZE = 4096;
     /** Largest segment size: 1 GiB. */
     public static final long MAX_SEGMENT_SIZE = 1L << 30;
+    /** Default head-chunk file size: 64 MiB. */
+    public static final long DEFAULT_HEAD_CHUNK_FILE_SIZE = 64L << 20;
     /** Default ring size in events. */
     public static final int DEFAULT_RING_SIZE = 1024;
     /** Default samples per ring event. */
@@ -39,10 +41,16 @@ public final class SluiceConfig {
     private final boolean prefaultSegments;
     private final Duration retention;
     private final Duration retentionCheckInterval;
+    private final Duration blockRange;
+    private final long headChunkFileSize;
+    private final int walTruncateSegments;
 
     private SluiceConfig(Builder b) {
         this.retention = b.retention;
         this.retentionCheckInterval = b.retentionCheckInterval;
+        this.blockRange = b.blockRange;
+        this.headChunkFileSize = b.headChunkFileSize;
+        this.walTruncateSegments = b.walTruncateSegments;
         this.prefaultSegments = b.prefaultSegments;
         this.dir = b.dir;
         this.shards = b.shards;
@@ -148,6 +156,24 @@ public final class SluiceConfig {
         return retentionCheckInterval;
     }
 
+    /**
+     * The block range: Prometheus' head cuts chunks at multiples of it (and, once blocks exist,
+     * compacts the head into blocks of it). 2 h of sample time by default.
+     */
+    public Duration blockRange() {
+        return blockRange;
+    }
+
+    /** Size of each head-chunk file (64 MiB by default). */
+    public long headChunkFileSize() {
+        return headChunkFileSize;
+    }
+
+    /** The WAL is truncated behind the head once this many of a shard's segments are sealed (2 by default). */
+    public int walTruncateSegments() {
+        return walTruncateSegments;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private Path dir;
@@ -165,18 +191,22 @@ public final class SluiceConfig {
         private boolean prefaultSegments = true;
         private Duration retention = Duration.ZERO;
         private Duration retentionCheckInterval = Duration.ofSeconds(1);
+        private Duration blockRange = Duration.ofHours(2);
+        private long headChunkFileSize = DEFAULT_HEAD_CHUNK_FILE_SIZE;
+        private int walTruncateSegments = 2;
 
         private Builder() {
         }
 
         /**
-         * Deletes whole WAL segments, and drops their samples from the store, once every sample in them
-         * is older than {@code retention}. Age is measured in sample time, not wall time: per shard,
-         * back from the newest sample timestamp written to that shard, with timestamps read as
-         * milliseconds (so a store fed old or future timestamps ages by its data, not by the clock).
-         * The segment being written is never deleted. Before deleting, the shard writes a checkpoint
-         * of its series (docs/format/wal.md), at most once per {@link #retentionCheckInterval}. {@link Duration#ZERO} (the
-         * default) keeps everything.
+         * Deletes whole head-chunk files once every chunk in them ended more than {@code retention}
+         * ago, and leaves samples that old out of the WAL's checkpoints. Age is measured in sample
+         * time, not wall time: per shard, back from the newest sample timestamp written to that shard,
+         * with timestamps read as milliseconds (so a store fed old or future timestamps ages by its
+         * data, not by the clock). The file being written is never deleted, and a series keeps its
+         * open chunk. Checked at most once per {@link #retentionCheckInterval}. {@link Duration#ZERO}
+         * (the default) keeps everything. (The WAL itself is truncated behind the head whatever the
+         * retention: {@link #walTruncateSegments}.)
          *
          * @throws IllegalArgumentException if negative, or positive but under 1 ms
          */
@@ -191,8 +221,7 @@ public final class SluiceConfig {
         }
 
         /**
-         * Least wall time between two retention deletions in one shard (default 1s): each deletion
-         * writes a checkpoint of every series of the shard, so it should not run on every roll-over.
+         * Least wall time between two retention checks in one shard (default 1s).
          *
          * @throws IllegalArgumentException if negative
          */
@@ -212,6 +241,50 @@ public final class SluiceConfig {
          */
         public Builder prefaultSegments(boolean prefault) {
             this.prefaultSegments = prefault;
+            return this;
+        }
+
+        /**
+         * The block range, in sample time (timestamps read as milliseconds): the head cuts chunks at
+         * multiples of it, as Prometheus' head does with its 2 h default.
+         *
+         * @throws IllegalArgumentException unless from 1 ms to 365 days
+         */
+        public Builder blockRange(Duration range) {
+            Objects.requireNonNull(range, "range");
+            if (range.toMillis() < 1 || range.compareTo(Duration.ofDays(365)) > 0) {
+                throw new IllegalArgumentException("block range must be from 1ms to 365 days, got " + range);
+            }
+            this.blockRange = range;
+            return this;
+        }
+
+        /**
+         * Size of each head-chunk file: a multiple of 4096 from 64 KiB to 1 GiB.
+         *
+         * @throws IllegalArgumentException if out of range or not a multiple of 4096
+         */
+        public Builder headChunkFileSize(long bytes) {
+            if (bytes < (64 << 10) || bytes > MAX_SEGMENT_SIZE || bytes % 4096 != 0) {
+                throw new IllegalArgumentException("head-chunk file size must be a multiple of 4096 from 65536 to "
+                    + MAX_SEGMENT_SIZE + " bytes, got " + bytes);
+            }
+            this.headChunkFileSize = bytes;
+            return this;
+        }
+
+        /**
+         * Truncate a shard's WAL once this many of its segments are sealed (1 to 1024): what the head
+         * has not yet put into forced chunks goes into a checkpoint, and the segments are deleted.
+         *
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder walTruncateSegments(int segments) {
+            if (segments < 1 || segments > 1024) {
+                throw new IllegalArgumentException("WAL truncation threshold must be from 1 to 1024 segments, got "
+                    + segments);
+            }
+            this.walTruncateSegments = segments;
             return this;
         }
 

@@ -11,22 +11,27 @@ import io.sluice.metrics.ShardCounters;
 import io.sluice.record.MixedRecord;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
-import io.sluice.store.SeriesState;
-import io.sluice.store.ShardStore;
-import io.sluice.wal.Checkpoints;
+import io.sluice.head.HeadSeries;
+import io.sluice.head.ShardHead;
 import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.ShardWal;
 import io.sluice.wal.WalSegment;
-import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The single writer of one shard. It takes the shard's events from the ring, writes each run of a
- * series' samples as one SAMPLES record straight into the mapped segment (a SERIES record first if
- * the series is new to the WAL), and updates the store. At the end of each batch it publishes how
- * far it got, forces the segment as the durability mode asks, and records latencies.
+ * series' samples as one SAMPLES record (or an event of short runs as one MIXED record) straight
+ * into the mapped segment (a SERIES record first if the series is new to the WAL), commits it, and
+ * only then appends the accepted samples to the head's XOR chunks, so readers see committed samples
+ * only. At the end of each batch it publishes how far it got, forces the segment as the durability
+ * mode asks, records latencies, and starts the shard's maintenance (WAL truncation behind the head,
+ * retention of old head-chunk files) on the retention thread.
  *
  * <p>Threading: every method but {@link #finish} runs on the shard's processor thread (asserted);
  * {@link #finish} runs on the closing thread after that thread has stopped.
@@ -48,7 +53,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
 
     private final int shard;
     private final ShardWal wal;
-    private final ShardStore store;
+    private final ShardHead head;
     private final SeriesRegistry registry;
     private final PostingsShard index;
     private final Durability.Mode mode;
@@ -85,14 +90,25 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     /** Retention deletes segments at most this often: each deletion writes a checkpoint of every series. */
     private final long retireIntervalNanos;
     private long retiredSegments;
+    /** Truncate the WAL once this many segments are sealed. */
+    private final int truncateSegments;
+    private final int shardCount;
+    private final ExecutorService maintenanceThread;
+    private final Lock readerGate;
+    /** The maintenance task in flight (one at a time), or null. */
+    private Future<?> maintenance;
+    private long truncations;
+    private long retiredChunkFiles;
 
-    public ShardHandler(int shard, ShardWal wal, ShardStore store, SeriesRegistry registry, PostingsShard index,
-                        Durability durability, int ringSize, LatencyRecorders latency, ShardCounters counters,
-                        ShardProgress progress, DurableSignal durableSignal, EngineState engine, long retention,
-                        long retireIntervalNanos) {
+    public ShardHandler(int shard, int shardCount, ShardWal wal, ShardHead head, SeriesRegistry registry,
+                        PostingsShard index, Durability durability, int ringSize, LatencyRecorders latency,
+                        ShardCounters counters, ShardProgress progress, DurableSignal durableSignal, EngineState engine,
+                        long retention, long retireIntervalNanos, int truncateSegments,
+                        ExecutorService maintenanceThread, Lock readerGate) {
         this.shard = shard;
+        this.shardCount = shardCount;
         this.wal = wal;
-        this.store = store;
+        this.head = head;
         this.registry = registry;
         this.index = index;
         this.mode = durability.mode();
@@ -109,12 +125,18 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         this.unforcedCounts = new int[pending];
         this.retention = retention;
         long newest = Long.MIN_VALUE;
-        for (WalSegment seg : wal.segments().snapshot()) {
-            newest = Math.max(newest, seg.maxTimestamp());
+        for (int id = 0; id < registry.idLimit(shard); id++) {
+            HeadSeries s = head.get(id);
+            if (s != null) {
+                newest = Math.max(newest, s.newestTimestamp());
+            }
         }
         this.newestTimestamp = newest;
         this.retireIntervalNanos = retireIntervalNanos;
         this.lastRetireNanos = System.nanoTime() - retireIntervalNanos;
+        this.truncateSegments = truncateSegments;
+        this.maintenanceThread = maintenanceThread;
+        this.readerGate = readerGate;
     }
 
     @Override
@@ -122,6 +144,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         writer = Thread.currentThread();
         wal.bindWriter(writer);
         index.bindWriter(writer);
+        head.bindWriter(writer);
     }
 
     @Override
@@ -180,16 +203,14 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         int n = event.count;
         int[] ids = event.localIds;
         for (int k = 0; k < n; k++) {
-            int id = ids[k];
-            SeriesState state = store.getOrCreate(id); // a plain lookup once the series exists
-            if (!store.isLogged(state)) {
-                logSeries(state, id);
+            HeadSeries s = head.getOrCreate(ids[k]); // a plain lookup once the series exists
+            if (!s.isLogged()) {
+                logSeries(s, ids[k]);
             }
         }
         int frame = wal.reserve(MixedRecord.bodyLength(n));
         UnsafeBuffer buf = wal.buffer();
         int body = frame + FrameDescriptor.BODY_OFFSET;
-        long framePosition = wal.positionOf(frame);
         long[] ts = event.timestamps;
         double[] vs = event.values;
         int accepted = 0;
@@ -197,25 +218,25 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         // Pass 1: decide and write the entries. Only the writer's view of each series' newest sample
         // moves (so a later entry of the same series is checked against this one); readers see nothing.
         for (int k = 0; k < n; k++) {
-            SeriesState state = store.get(ids[k]);
+            HeadSeries s = head.get(ids[k]);
             long t = ts[k];
             long bits = Double.doubleToRawLongBits(vs[k]);
-            long last = store.lastTimestamp(state);
+            long last = s.acceptedTimestamp();
             if (t > last) {
                 int entry = MixedRecord.entryOffset(body, accepted);
-                buf.putLong(entry + MixedRecord.ENTRY_REF, state.ref());
+                buf.putLong(entry + MixedRecord.ENTRY_REF, s.ref());
                 buf.putLong(entry + MixedRecord.ENTRY_TIMESTAMP, t);
                 buf.putLong(entry + MixedRecord.ENTRY_VALUE, bits);
-                store.accept(state, t, bits);
+                s.accept(t, bits);
                 accepted++;
                 if (t > newest) {
                     newest = t;
                 }
-            } else if (t == last && bits == store.lastValueBits(state)) {
-                store.reject(state, 0, 1);
+            } else if (t == last && bits == s.acceptedValueBits()) {
+                s.reject(0, 1);
                 duplicates++;
             } else {
-                store.reject(state, 1, 0);
+                s.reject(1, 0);
                 outOfOrder++;
             }
         }
@@ -227,13 +248,13 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 hook.run();
             }
             wal.commit(frame, bodyLength);
-            // Pass 2: the record is committed; only now do readers get its entries.
+            // Pass 2: the record is committed; only now do the samples reach the head and its readers.
             for (int k = 0; k < accepted; k++) {
                 int entry = MixedRecord.entryOffset(body, k);
-                SeriesState state = store.get(SeriesRef.localId(buf.getLong(entry + MixedRecord.ENTRY_REF)));
-                store.publishEntry(state, framePosition + (entry - frame), buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP));
+                HeadSeries s = head.get(SeriesRef.localId(buf.getLong(entry + MixedRecord.ENTRY_REF)));
+                head.append(s, buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP),
+                    buf.getLong(entry + MixedRecord.ENTRY_VALUE));
             }
-            wal.noteTimestamp(newest);
             if (newest > newestTimestamp) {
                 newestTimestamp = newest;
             }
@@ -244,16 +265,15 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     private void appendRun(int id, long[] ts, double[] vs, int from, int to) throws IOException {
-        SeriesState state = store.getOrCreate(id); // a plain lookup once the series exists
-        if (!store.isLogged(state)) {
-            logSeries(state, id);
+        HeadSeries s = head.getOrCreate(id); // a plain lookup once the series exists
+        if (!s.isLogged()) {
+            logSeries(s, id);
         }
         int frame = wal.reserve(SamplesRecord.bodyLength(to - from));
         UnsafeBuffer buf = wal.buffer();
         int body = frame + FrameDescriptor.BODY_OFFSET;
-        long last = store.lastTimestamp(state);
-        long lastBits = store.lastValueBits(state);
-        long first = 0;
+        long last = s.acceptedTimestamp();
+        long lastBits = s.acceptedValueBits();
         int accepted = 0;
         long rejectedOld = 0;
         long rejectedDup = 0;
@@ -265,9 +285,6 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 buf.putLong(out, t);
                 buf.putLong(out + 8, bits);
                 out += SamplesRecord.SAMPLE_LENGTH;
-                if (accepted == 0) {
-                    first = t;
-                }
                 accepted++;
                 last = t;
                 lastBits = bits;
@@ -278,30 +295,34 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             }
         }
         if (rejectedOld != 0 || rejectedDup != 0) {
-            store.reject(state, rejectedOld, rejectedDup);
+            s.reject(rejectedOld, rejectedDup);
             outOfOrder += rejectedOld;
             duplicates += rejectedDup;
         }
         if (accepted > 0) {
-            SamplesRecord.writeHeader(buf, body, state.ref(), accepted);
+            SamplesRecord.writeHeader(buf, body, s.ref(), accepted);
             int bodyLength = SamplesRecord.bodyLength(accepted);
             Runnable hook = beforeCommit;
             if (hook != null) {
                 hook.run();
             }
-            long position = wal.commit(frame, bodyLength);
-            wal.noteTimestamp(last);
+            wal.commit(frame, bodyLength);
+            s.accept(last, lastBits);
+            // The record is committed: now the head (and so readers) get its samples.
+            int at = SamplesRecord.sampleOffset(body, 0);
+            for (int k = 0; k < accepted; k++, at += SamplesRecord.SAMPLE_LENGTH) {
+                head.append(s, buf.getLong(at), buf.getLong(at + 8));
+            }
             if (last > newestTimestamp) {
                 newestTimestamp = last;
             }
-            store.append(state, position, first, last, lastBits, accepted);
             records++;
             bytes += FrameDescriptor.framedLength(bodyLength);
             samples += accepted;
         }
     }
 
-    private void logSeries(SeriesState state, int id) throws IOException {
+    private void logSeries(HeadSeries s, int id) throws IOException {
         Labels labels = registry.labels(shard, id);
         if (labels == null) {
             throw new IllegalStateException("shard " + shard + " got samples for local id " + id
@@ -309,9 +330,9 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
         int length = SeriesRecord.bodyLength(labels);
         int frame = wal.reserve(length);
-        SeriesRecord.write(wal.buffer(), frame + FrameDescriptor.BODY_OFFSET, state.ref(), labels);
+        SeriesRecord.write(wal.buffer(), frame + FrameDescriptor.BODY_OFFSET, s.ref(), labels);
         wal.commit(frame, length);
-        store.markLogged(state);
+        s.markLogged();
         index.add(id, labels); // after the record: the index holds exactly the series in the WAL
         records++;
         bytes += FrameDescriptor.framedLength(length);
@@ -366,80 +387,107 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
         batchEvents = 0;
         durableSignal.signal();
-        if (retention > 0) {
-            applyRetention(now);
-        }
+        maintain(now);
     }
 
     /**
-     * Deletes the oldest sealed segments whose samples are all older than the retention period,
-     * measured back from the newest sample timestamp written to this shard. Costs one comparison per
-     * batch unless a segment is due; then the store drops the segments' samples here and the retention
-     * thread writes a checkpoint of every series of the shard, deletes the files and unmaps them.
+     * Starts the shard's maintenance on the retention thread, one task at a time: WAL truncation once
+     * {@code truncateSegments} segments are sealed, else (at most once per retention check interval)
+     * the deletion of head-chunk files whose chunks all ended before the retention cutoff. Costs a
+     * few comparisons per batch; a failed task throws here, on the writer, and fails the engine.
      */
-    private void applyRetention(long now) throws IOException {
-        if (!wal.retirementIdle()) {
-            return; // one retirement at a time; a failed one throws here and fails the shard
+    private void maintain(long now) throws IOException {
+        if (!maintenanceIdle()) {
+            return;
+        }
+        long cutoff = retentionCutoff();
+        int sealed = wal.detachableCount();
+        if (sealed >= truncateSegments) {
+            long base = wal.retainedBase(sealed);
+            java.nio.file.Path previous = wal.checkpoint();
+            WalSegment[] gone = wal.detachOldest(sealed);
+            maintenance = submit(new WalTruncation(shard, shardCount, wal, head, registry, gone, base, previous,
+                cutoff));
+            truncations++;
+            retiredSegments += gone.length;
+            return;
+        }
+        if (retention > 0 && now - lastRetireNanos >= retireIntervalNanos && cutoff != Long.MIN_VALUE) {
+            lastRetireNanos = now;
+            WalSegment[] old = head.chunkLog().detachOlderThan(cutoff);
+            if (old.length > 0) {
+                retiredChunkFiles += old.length;
+                maintenance = submit(() -> {
+                    head.chunkLog().delete(old, readerGate);
+                    return null;
+                });
+            }
+        }
+    }
+
+    /** Samples older than this may go (retention); {@link Long#MIN_VALUE} keeps everything. */
+    private long retentionCutoff() {
+        if (retention <= 0 || newestTimestamp == Long.MIN_VALUE) {
+            return Long.MIN_VALUE;
         }
         long cutoff = newestTimestamp - retention;
-        if (newestTimestamp == Long.MIN_VALUE || cutoff > newestTimestamp || cutoff <= wal.oldestSealedMaxTimestamp()
-            || now - lastRetireNanos < retireIntervalNanos) {
-            return;
-        }
-        lastRetireNanos = now;
-        int n = wal.retirable(cutoff);
-        if (n == 0) {
-            return;
-        }
-        LoggedSeries series = new LoggedSeries();
-        store.dropBefore(wal.retainedBase(n)); // while the segments are still listed and mapped
-        wal.retire(n, series);
-        retiredSegments += n;
+        return cutoff > newestTimestamp ? Long.MIN_VALUE : cutoff;
     }
 
-    /** The SERIES record bodies of every series of this shard that has one in the WAL, for a checkpoint. */
-    private final class LoggedSeries implements Checkpoints.SeriesBodies {
-        private final int[] ids;
-        private final Labels[] labels;
-        private final int count;
-
-        LoggedSeries() {
-            int limit = registry.idLimit(shard);
-            int[] found = new int[limit];
-            Labels[] ls = new Labels[limit];
-            int n = 0;
-            for (int id = 0; id < limit; id++) {
-                SeriesState s = store.get(id);
-                if (s != null && store.isLogged(s)) {
-                    found[n] = id;
-                    ls[n] = registry.labels(shard, id);
-                    n++;
-                }
+    private Future<?> submit(java.util.concurrent.Callable<Void> task) throws IOException {
+        if (maintenanceThread == null) {
+            try {
+                task.call();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("maintenance of shard " + shard + " failed: " + e, e);
             }
-            this.ids = found;
-            this.labels = ls;
-            this.count = n;
+            return null;
         }
+        return maintenanceThread.submit(task);
+    }
 
-        @Override
-        public int count() {
-            return count;
+    /** True if no maintenance task is in flight; a finished one that failed throws its error here. */
+    private boolean maintenanceIdle() throws IOException {
+        Future<?> f = maintenance;
+        if (f == null) {
+            return true;
         }
-
-        @Override
-        public int bodyLength(int i) {
-            return SeriesRecord.bodyLength(labels[i]);
+        if (!f.isDone()) {
+            return false;
         }
+        maintenance = null;
+        awaitMaintenance(f);
+        return true;
+    }
 
-        @Override
-        public void write(int i, MutableDirectBuffer buffer, int offset) {
-            SeriesRecord.write(buffer, offset, SeriesRef.of(shard, ids[i]), labels[i]);
+    private void awaitMaintenance(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof IOException ? (IOException) c
+                : new IOException("maintenance of shard " + shard + " failed: " + c, c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the maintenance of shard " + shard, e);
         }
     }
 
-    /** Segments retention has deleted in this session. */
+    /** WAL segments truncation has deleted in this session. */
     public long retiredSegments() {
         return retiredSegments;
+    }
+
+    /** WAL truncations started in this session. */
+    public long truncations() {
+        return truncations;
+    }
+
+    /** Head-chunk files retention has deleted in this session. */
+    public long retiredChunkFiles() {
+        return retiredChunkFiles;
     }
 
     private void recordDurable(long[] origins, int[] counts, int n, long now) {
@@ -506,7 +554,13 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
      */
     void finish(long lastSequence) throws IOException {
         wal.bindWriter(Thread.currentThread()); // the processor thread has stopped: ownership passes here
+        head.bindWriter(Thread.currentThread());
         try {
+            Future<?> f = maintenance;
+            maintenance = null;
+            if (f != null) {
+                awaitMaintenance(f); // its files are written and deleted before the directory is released
+            }
             if (!failed) {
                 wal.force();
                 long now = System.nanoTime();

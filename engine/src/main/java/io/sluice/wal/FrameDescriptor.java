@@ -24,6 +24,15 @@ public final class FrameDescriptor {
 
     /** Type byte of the end-of-segment marker. */
     public static final byte TYPE_END = (byte) 0xFF;
+    /**
+     * Type byte of a checkpoint's state frame (version 3): the first frame of a checkpoint, carrying
+     * one position its writer records (the head-chunk log's forced position: format/wal.md).
+     */
+    public static final byte TYPE_CHECKPOINT_STATE = (byte) 0xFE;
+    /** Body length of the state frame: type byte, 7 zero bytes, a little-endian long. */
+    public static final int STATE_BODY_LENGTH = 16;
+    /** Offset of the state's value in its body. */
+    public static final int STATE_VALUE_OFFSET = 8;
     /** Body length of the end marker: just its type byte. */
     public static final int END_BODY_LENGTH = 1;
     /** Bytes the end marker occupies; every segment keeps this much free for it. */

@@ -14,7 +14,7 @@ import java.util.zip.CRC32C;
  * <pre>
  *  offset size field
  *   0     8    magic "SLUICEWL"
- *   8     4    format version (2; this build reads 1 and 2)
+ *   8     4    format version (3; this build reads 1 to 3)
  *  12     4    shard id
  *  16     4    shard count of the directory
  *  20     4    header length (64)
@@ -29,8 +29,11 @@ import java.util.zip.CRC32C;
  */
 public final class SegmentDescriptor {
     public static final byte[] MAGIC = "SLUICEWL".getBytes(StandardCharsets.US_ASCII);
-    /** The version this build writes: 2 added the MIXED record (docs/format/wal.md, "Versioning"). */
-    public static final int VERSION = 2;
+    /**
+     * The WAL version this build writes: 2 added the MIXED record, 3 the checkpoint's HEAD_STATE and
+     * sample records (docs/format/wal.md, "Versioning").
+     */
+    public static final int VERSION = 3;
     /** The oldest version this build reads. */
     public static final int MIN_READ_VERSION = 1;
 
@@ -53,12 +56,18 @@ public final class SegmentDescriptor {
     private SegmentDescriptor() {
     }
 
-    /** Writes a complete header. */
+    /** Writes a complete WAL segment header. */
     public static void writeHeader(UnsafeBuffer buf, ByteBuffer crcView, int shard, int shardCount, long basePosition,
                                    long segmentSize, long createdMillis) {
+        writeHeader(buf, crcView, FileKind.WAL_SEGMENT, shard, shardCount, basePosition, segmentSize, createdMillis);
+    }
+
+    /** Writes a complete header of a file of {@code kind}, with the version this build writes for it. */
+    public static void writeHeader(UnsafeBuffer buf, ByteBuffer crcView, FileKind kind, int shard, int shardCount,
+                                   long basePosition, long segmentSize, long createdMillis) {
         buf.setMemory(0, HEADER_LENGTH, (byte) 0);
-        buf.putBytes(MAGIC_OFFSET, MAGIC);
-        buf.putInt(VERSION_OFFSET, VERSION);
+        buf.putBytes(MAGIC_OFFSET, kind.magic());
+        buf.putInt(VERSION_OFFSET, kind.version());
         buf.putInt(SHARD_OFFSET, shard);
         buf.putInt(SHARD_COUNT_OFFSET, shardCount);
         buf.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
@@ -77,7 +86,7 @@ public final class SegmentDescriptor {
     }
 
     /** The segment size the header declares. A file shorter than this was truncated. */
-    static long declaredSize(UnsafeBuffer buf) {
+    public static long declaredSize(UnsafeBuffer buf) {
         return buf.getLong(SEGMENT_SIZE_OFFSET);
     }
 
@@ -95,15 +104,26 @@ public final class SegmentDescriptor {
      */
     static WalCorruptionException verify(UnsafeBuffer buf, ByteBuffer crcView, int shard, int shardCount,
                                          long expectedBase, long fileSize, java.nio.file.Path file) {
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (buf.getByte(MAGIC_OFFSET + i) != MAGIC[i]) {
-                return new WalCorruptionException(shard, file, MAGIC_OFFSET + i, "bad magic: not a Sluice WAL segment");
+        return verify(buf, crcView, FileKind.WAL_SEGMENT, shard, shardCount, expectedBase, fileSize, file);
+    }
+
+    /**
+     * Checks the header of a file of {@code kind}; see {@link #verify(UnsafeBuffer, ByteBuffer, int, int, long, long,
+     * java.nio.file.Path)}.
+     */
+    public static WalCorruptionException verify(UnsafeBuffer buf, ByteBuffer crcView, FileKind kind, int shard,
+                                                int shardCount, long expectedBase, long fileSize,
+                                                java.nio.file.Path file) {
+        for (int i = 0; i < 8; i++) {
+            if (buf.getByte(MAGIC_OFFSET + i) != kind.magicByte(i)) {
+                return new WalCorruptionException(shard, file, MAGIC_OFFSET + i, "bad magic: not "
+                    + kind.description());
             }
         }
         int version = buf.getInt(VERSION_OFFSET);
-        if (version < MIN_READ_VERSION || version > VERSION) {
+        if (version < kind.minReadVersion() || version > kind.version()) {
             return new WalCorruptionException(shard, file, VERSION_OFFSET, "unsupported format version " + version
-                + " (this build reads versions " + MIN_READ_VERSION + " to " + VERSION + ")");
+                + " (this build reads versions " + kind.minReadVersion() + " to " + kind.version() + ")");
         }
         int storedCrc = buf.getInt(HEADER_CRC_OFFSET);
         int crc = headerCrc(crcView);

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * <p>Threading: static; called by the {@link SegmentPreparer} thread or, when there is none, by
  * the shard writer.
  */
-final class SegmentFiles {
+public final class SegmentFiles {
     private SegmentFiles() {
     }
 
@@ -55,12 +55,12 @@ final class SegmentFiles {
         }
     }
 
-    static Path path(Path dir, long basePosition) {
-        return dir.resolve(SegmentDescriptor.fileName(basePosition));
+    static Path path(Path dir, FileKind kind, long basePosition) {
+        return dir.resolve(kind.fileName(basePosition));
     }
 
-    static Path tmpPath(Path dir, long basePosition) {
-        return dir.resolve(String.format("%020d%s", basePosition, SegmentDescriptor.TMP_SUFFIX));
+    static Path tmpPath(Path dir, FileKind kind, long basePosition) {
+        return dir.resolve(String.format("%020d%s", basePosition, kind.tmpSuffix()));
     }
 
     /**
@@ -69,15 +69,21 @@ final class SegmentFiles {
      */
     static WalSegment create(WalFileSystem fs, Path dir, int shard, int shardCount, long basePosition, long size,
                              boolean touch, boolean durable) throws IOException {
-        Path tmp = tmpPath(dir, basePosition);
-        Path path = path(dir, basePosition);
+        return create(fs, dir, FileKind.WAL_SEGMENT, shard, shardCount, basePosition, size, touch, durable);
+    }
+
+    /** Creates a file of {@code kind}: see {@link #create(WalFileSystem, Path, int, int, long, long, boolean, boolean)}. */
+    public static WalSegment create(WalFileSystem fs, Path dir, FileKind kind, int shard, int shardCount,
+                                    long basePosition, long size, boolean touch, boolean durable) throws IOException {
+        Path tmp = tmpPath(dir, kind, basePosition);
+        Path path = path(dir, kind, basePosition);
         fs.delete(tmp);
         SegmentMapping mapping = null;
         try {
             fs.preallocate(tmp, size);
             mapping = fs.map(tmp, size);
-            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), shard, shardCount, basePosition,
-                size, System.currentTimeMillis());
+            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), kind, shard, shardCount,
+                basePosition, size, System.currentTimeMillis());
             fs.force(mapping); // the header is durable before the name is
             fs.rename(tmp, path);
             fs.syncDirectory(dir);
@@ -92,5 +98,27 @@ final class SegmentFiles {
             throw e;
         }
         return new WalSegment(shard, path, basePosition, mapping);
+    }
+
+    /**
+     * Maps an existing file of {@code kind} and checks its header.
+     *
+     * @throws WalCorruptionException if the header is not valid for this shard and base position
+     */
+    public static WalSegment open(WalFileSystem fs, Path file, FileKind kind, int shard, int shardCount,
+                                  long basePosition) throws IOException {
+        long size = fs.size(file);
+        if (size < SegmentDescriptor.HEADER_LENGTH || size > Integer.MAX_VALUE) {
+            throw new WalCorruptionException(shard, file, 0, "file of " + size + " bytes cannot be "
+                + kind.description());
+        }
+        SegmentMapping mapping = fs.map(file, size);
+        WalCorruptionException bad = SegmentDescriptor.verify(mapping.buffer(), mapping.byteBuffer(), kind, shard,
+            shardCount, basePosition, size, file);
+        if (bad != null) {
+            mapping.close();
+            throw bad;
+        }
+        return new WalSegment(shard, file, basePosition, mapping);
     }
 }

@@ -35,11 +35,18 @@ public final class SegmentPreparer implements AutoCloseable {
 
     Future<WalSegment> prepare(WalFileSystem fs, Path dir, int shard, int shardCount, long basePosition, long size,
                                boolean durable) {
-        return executor.submit(() -> SegmentFiles.create(fs, dir, shard, shardCount, basePosition, size, touch,
+        return prepare(fs, dir, FileKind.WAL_SEGMENT, shard, shardCount, basePosition, size, durable);
+    }
+
+    /** Creates the next file of {@code kind} in the background. */
+    public Future<WalSegment> prepare(WalFileSystem fs, Path dir, FileKind kind, int shard, int shardCount,
+                                      long basePosition, long size, boolean durable) {
+        return executor.submit(() -> SegmentFiles.create(fs, dir, kind, shard, shardCount, basePosition, size, touch,
             durable));
     }
 
-    boolean touch() {
+    /** Whether new files' pages are faulted in before use. */
+    public boolean touch() {
         return touch;
     }
 
@@ -57,7 +64,8 @@ public final class SegmentPreparer implements AutoCloseable {
         }
     }
 
-    static IOException unwrap(Throwable t, long basePosition) {
+    /** The cause of a failed preparation as an IOException. */
+    public static IOException unwrap(Throwable t, long basePosition) {
         if (t instanceof IOException) {
             return (IOException) t;
         }

@@ -324,6 +324,10 @@ public final class ShardLogReader {
                 if (type == TYPE_END) {
                     return new long[] {n, off + framedLength(len) - SegmentDescriptor.HEADER_LENGTH};
                 }
+                if (type == FrameDescriptor.TYPE_CHECKPOINT_STATE) {
+                    off += framedLength(len); // read before replay by Checkpoints.state
+                    continue;
+                }
                 try {
                     visitor.onCheckpointFrame(type, buf, off + BODY_OFFSET, len);
                 } catch (RecordRejectedException e) {

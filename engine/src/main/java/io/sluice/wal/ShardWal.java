@@ -57,10 +57,7 @@ public final class ShardWal implements AutoCloseable {
     private int rolls;
     private Thread writer;
     private boolean closed;
-    private Lock unmapGate;
-    private ExecutorService retirer;
-    private Future<?> retiring;
-    private Path checkpoint;
+    private volatile Path checkpoint;
 
     private ShardWal(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize, boolean forceOnRoll,
                      WalSegments segments, SegmentPreparer preparer) {
@@ -245,133 +242,61 @@ public final class ShardWal implements AutoCloseable {
         current.noteTimestamp(timestamp);
     }
 
-    /**
-     * The newest sample timestamp in the oldest segment if it is sealed (not the current one), else
-     * {@link Long#MAX_VALUE}: retention compares its cutoff with this once per batch.
-     */
-    public long oldestSealedMaxTimestamp() {
-        WalSegment[] s = segments.snapshot();
-        return s.length > 1 && s[0] != current ? s[0].maxTimestamp() : Long.MAX_VALUE;
-    }
-
-    /** How many of the oldest segments are sealed and hold only samples older than {@code cutoff}. */
-    public int retirable(long cutoff) {
-        WalSegment[] s = segments.snapshot();
-        int n = 0;
-        while (n < s.length && s[n] != current && s[n].maxTimestamp() < cutoff) {
-            n++;
-        }
-        return n;
-    }
-
     /** Shard-log position of segment {@code n}, where the log starts once the {@code n} before it are retired. */
     public long retainedBase(int n) {
         return segments.snapshot()[n].basePosition();
     }
 
+    /** Live segments before the current one (sealed). Writer only. */
+    public int sealedCount() {
+        WalSegment[] s = segments.snapshot();
+        int n = 0;
+        while (n < s.length && s[n] != current) {
+            n++;
+        }
+        return n;
+    }
+
     /**
-     * Retires the oldest {@code n} segments: removes them from the live list at once (readers no
-     * longer find them; call the store's {@code dropBefore(retainedBase(n))} first), then, on the
-     * retention thread, writes a checkpoint of {@code series} for the log that starts at segment
-     * {@code n} durably, deletes the previous checkpoint and the segment files, forces the directory,
-     * and unmaps the segments once no reader is inside. Nothing here waits for I/O on the writer.
-     * Call only when {@link #retirementIdle()} is true.
+     * Sealed segments at the start of the log whose frames are all forced (or need no force, in
+     * durability NONE): the ones truncation may take. A sealed segment still waiting for the next
+     * force round stays, so that what a round acknowledges is on disk in the WAL or a checkpoint.
+     * Writer only.
      */
-    public void retire(int n, Checkpoints.SeriesBodies series) throws IOException {
+    public int detachableCount() {
+        return sealedCount() - unforcedSealed.size();
+    }
+
+    /**
+     * Removes the oldest {@code n} sealed segments from the live list and returns them, still mapped:
+     * the caller checkpoints what they hold, deletes them, and unmaps them. Writer only.
+     */
+    public WalSegment[] detachOldest(int n) {
         assert onWriterThread();
-        long base = retainedBase(n);
-        WalSegment[] gone = segments.removeFirst(n);
-        for (WalSegment g : gone) {
-            unforcedSealed.remove(g); // deleted: nothing of it needs to reach the disk
+        if (n > detachableCount()) {
+            throw new IllegalArgumentException("only " + detachableCount() + " forced sealed segments, asked for " + n);
         }
-        Path previous = checkpoint;
-        Path next = dir.resolve(Checkpoints.fileName(base));
-        checkpoint = next;
-        Callable<Void> task = () -> {
-            try {
-                Checkpoints.write(fs, dir, shard, shardCount, base, series);
-                if (previous != null && !previous.equals(next)) {
-                    fs.delete(previous);
-                }
-                for (WalSegment g : gone) {
-                    fs.delete(g.path());
-                }
-                fs.syncDirectory(dir);
-            } finally {
-                unmap(gone);
-            }
-            return null;
-        };
-        ExecutorService e = retirer;
-        if (e == null) {
-            try {
-                task.call();
-            } catch (IOException | RuntimeException ex) {
-                throw ex;
-            } catch (Exception ex) {
-                throw new IOException("retiring segments of shard " + shard + " failed: " + ex, ex);
-            }
-        } else {
-            retiring = e.submit(task);
-        }
+        return segments.removeFirst(n);
     }
 
-    /** Unmaps retired segments once no reader can be inside them (retention thread, or inline). */
-    private void unmap(WalSegment[] gone) {
-        Lock gate = unmapGate;
-        if (gate != null) {
-            gate.lock();
-        }
-        try {
-            for (WalSegment g : gone) {
-                g.mapping().close();
-            }
-        } finally {
-            if (gate != null) {
-                gate.unlock();
-            }
-        }
+    /** The checkpoint the log currently starts with, or null. */
+    public Path checkpoint() {
+        return checkpoint;
     }
 
-    /**
-     * True if no retirement is in flight. A finished one that failed throws its error here, on the
-     * writer, so that the engine fails with it.
-     */
-    public boolean retirementIdle() throws IOException {
-        Future<?> f = retiring;
-        if (f == null) {
-            return true;
-        }
-        if (!f.isDone()) {
-            return false;
-        }
-        retiring = null;
-        awaitRetirement(f);
-        return true;
+    /** Records the checkpoint a truncation wrote (the previous one is deleted by that truncation). */
+    public void checkpoint(Path path) {
+        this.checkpoint = path;
     }
 
-    private void awaitRetirement(Future<?> f) throws IOException {
-        try {
-            f.get();
-        } catch (ExecutionException e) {
-            throw SegmentPreparer.unwrap(e.getCause(), -1);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for a retention step of shard " + shard, e);
-        }
+    /** The directory of this shard's log. */
+    public Path dir() {
+        return dir;
     }
 
-    /**
-     * The lock that keeps readers out of the mapped segments (the engine's reader gate): retired
-     * segments are unmapped while holding it.
-     */
-    public void unmapGate(Lock gate) {
-        this.unmapGate = gate;
-    }
-
-    /** The thread retention's file work runs on; null to run it on the writer. */
-    public void retirer(ExecutorService executor) {
-        this.retirer = executor;
+    /** The file-system facade. */
+    public WalFileSystem fileSystem() {
+        return fs;
     }
 
     /** Binds the single-writer check to the calling thread; replay hands the log to the handler. */
@@ -433,11 +358,6 @@ public final class ShardWal implements AutoCloseable {
             discardPrepared();
             if (force) {
                 force();
-            }
-            Future<?> f = retiring;
-            retiring = null;
-            if (f != null) {
-                awaitRetirement(f); // its files are deleted before the directory is released
             }
         } finally {
             segments.closeAll();

@@ -16,7 +16,8 @@ public final class WalSegments {
 
     private volatile WalSegment[] segments = new WalSegment[0];
 
-    void add(WalSegment segment) {
+    /** Appends a segment (the newest). Writer only. */
+    public void add(WalSegment segment) {
         WalSegment[] s = segments;
         WalSegment[] grown = Arrays.copyOf(s, s.length + 1);
         grown[s.length] = segment;
@@ -24,7 +25,7 @@ public final class WalSegments {
     }
 
     /** Removes the oldest {@code n} segments (retention) and returns them, still mapped. Writer only. */
-    WalSegment[] removeFirst(int n) {
+    public WalSegment[] removeFirst(int n) {
         WalSegment[] s = segments;
         segments = Arrays.copyOfRange(s, n, s.length);
         return Arrays.copyOf(s, n);
@@ -62,7 +63,8 @@ public final class WalSegments {
         return segments.length;
     }
 
-    void closeAll() {
+    /** Empties the list and unmaps every segment. */
+    public void closeAll() {
         WalSegment[] s = segments;
         segments = new WalSegment[0];
         for (WalSegment seg : s) {

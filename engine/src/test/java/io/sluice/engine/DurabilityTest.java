@@ -51,7 +51,7 @@ class DurabilityTest {
         FaultyFileSystem fs = new FaultyFileSystem();
         ForcedImages disk = new ForcedImages();
         fs.afterForce = disk;
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128).walTruncateSegments(1024)
             .durability(Durability.BATCH).build())) {
             long ref = db.series(Labels.of("s", "a"));
             Appender app = db.appender();

@@ -88,11 +88,13 @@ class FaultInjectionTest {
     @Test
     void aFailedBackgroundPreparationSurfacesWhenTheWriterNeedsThatSegment() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
-        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
+        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128).walTruncateSegments(1024)
             .durability(Durability.BATCH).build());
         long ref = db.series(S);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (fs.preallocations.get() < 2) { // the first segment, and its successor prepared in the background
+        // The first segment, and its successor prepared in the background (and the head-chunk log's files).
+        while (Frames.segments(TestDirs.shard(dir, 0)).size() < 2
+            || io.sluice.testing.HeadChunks.files(TestDirs.shard(dir, 0)).size() < 2) {
             assertTrue(System.nanoTime() < deadline, "the successor segment was never prepared");
             Thread.sleep(1);
         }
@@ -117,8 +119,8 @@ class FaultInjectionTest {
         IOException e = assertThrows(IOException.class, () -> Sluice.open(SluiceConfig.builder().dir(dir)
             .fileSystem(fs).build()));
         assertTrue(causedBy(e, "No space left on device"), String.valueOf(e));
-        try (Stream<Path> s = Files.list(TestDirs.shard(dir, 0))) {
-            assertEquals(0, s.count(), "no half-made segment is left behind");
+        try (Stream<Path> s = Files.walk(TestDirs.shard(dir, 0))) {
+            assertEquals(0, s.filter(Files::isRegularFile).count(), "no half-made segment or chunk file is left behind");
         }
         fs.failPreallocate = false;
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).build())) {
@@ -144,7 +146,7 @@ class FaultInjectionTest {
     @Test
     void aCheckpointThatCannotBeWrittenFailsTheEngineAndKeepsEverySegment() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
-        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128)
+        Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).fileSystem(fs).segmentSize(4096).eventCapacity(128).walTruncateSegments(1024)
             .durability(Durability.BATCH).retention(Duration.ofMillis(200)).retentionCheckInterval(Duration.ZERO)
             .build());
         long ref = db.series(S);

@@ -35,12 +35,12 @@ class IoErrorReplayTest {
     Path dir;
 
     private SluiceConfig.Builder config(FaultyFileSystem fs) {
-        return SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).fileSystem(fs);
+        return SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).walTruncateSegments(1024).fileSystem(fs);
     }
 
     /** Four or more segments of one series. */
     private List<Path> writeSegments() throws Exception {
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).build())) {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).walTruncateSegments(1024).build())) {
             long ref = db.series(SERIES);
             Appender app = db.appender();
             for (int i = 0; i < 1000; i++) {

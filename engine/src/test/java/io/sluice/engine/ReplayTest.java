@@ -29,7 +29,7 @@ class ReplayTest {
     Path tmp;
 
     private static SluiceConfig.Builder config(Path dir) {
-        return SluiceConfig.builder().dir(dir).shards(1).segmentSize(64 * 1024);
+        return SluiceConfig.builder().dir(dir).shards(1).segmentSize(64 * 1024).walTruncateSegments(1024);
     }
 
     /** Writes `records` SAMPLES records of `perRecord` samples each (ts = 0, 1, 2, ...), the last with `lastRecord`. */
@@ -187,7 +187,7 @@ class ReplayTest {
     @Test
     void corruptionInAnEarlierSegmentIsNeverTreatedAsATornTail() throws Exception {
         Path dir = tmp.resolve("d");
-        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).eventCapacity(128).build())) {
+        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).eventCapacity(128).walTruncateSegments(1024).build())) {
             long ref = db.series(SERIES);
             Appender app = db.appender();
             for (int i = 0; i < 2000; i++) {
@@ -228,7 +228,7 @@ class ReplayTest {
     @Test
     void aTruncatedEarlierSegmentIsCorruptionAndRepairKeepsItsWholeRecords() throws Exception {
         Path dir = tmp.resolve("d");
-        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).eventCapacity(128).build())) {
+        try (Sluice db = Sluice.open(config(dir).segmentSize(4096).eventCapacity(128).walTruncateSegments(1024).build())) {
             long ref = db.series(SERIES);
             Appender app = db.appender();
             for (int i = 0; i < 1000; i++) {
@@ -268,7 +268,7 @@ class ReplayTest {
         // and the current one is not sealed: exactly what a crash leaves behind.
         Path dir = tmp.resolve("live");
         Path copy = tmp.resolve("copy");
-        try (Sluice db = Sluice.open(config(dir).segmentSize(8192).build())) {
+        try (Sluice db = Sluice.open(config(dir).segmentSize(8192).walTruncateSegments(1024).build())) {
             long ref = db.series(SERIES);
             Appender app = db.appender();
             for (int i = 0; i < 700; i++) {
@@ -288,7 +288,7 @@ class ReplayTest {
             TestDirs.copyTree(dir, copy);
         }
         int before = Frames.segments(TestDirs.shard(copy, 0)).size();
-        try (Sluice db = Sluice.open(config(copy).segmentSize(8192).build())) {
+        try (Sluice db = Sluice.open(config(copy).segmentSize(8192).walTruncateSegments(1024).build())) {
             long[] ts = readAll(db);
             assertEquals(700, ts.length);
             assertFalse(db.replayReport().repaired());
@@ -297,7 +297,7 @@ class ReplayTest {
             db.awaitDurable(app.commit());
         }
         assertTrue(Frames.segments(TestDirs.shard(copy, 0)).size() <= before);
-        try (Sluice db = Sluice.open(config(copy).segmentSize(8192).build())) {
+        try (Sluice db = Sluice.open(config(copy).segmentSize(8192).walTruncateSegments(1024).build())) {
             assertEquals(701, readAll(db).length);
         }
     }

@@ -3,7 +3,8 @@ package io.sluice.engine;
 import io.sluice.index.LabelsHasher;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.record.RecordType;
-import io.sluice.store.ShardStore;
+import io.sluice.head.HeadChunkLog;
+import io.sluice.head.ShardHead;
 import io.sluice.testing.Frames;
 import io.sluice.testing.TestDirs;
 import io.sluice.wal.FrameDescriptor;
@@ -122,16 +123,22 @@ class WalFuzzTest {
     private static int replay(Path dir, boolean repair, long seed, int c) {
         SeriesRegistry registry = new SeriesRegistry(1, LabelsHasher.DEFAULT, l -> 0);
         WalSegments segments = new WalSegments();
-        ShardStore store = new ShardStore(0, segments);
+        ShardHead head = new ShardHead(0, 7_200_000);
         try {
-            ShardLogReader.replay(MappedWalFileSystem.INSTANCE, dir, 0, 1, new ShardRecovery(0, registry, store,
-                new io.sluice.index.PostingsShard()), repair, segments);
+            Path headDir = dir.resolve("head");
+            TestDirs.deleteTree(headDir);
+            ShardRecovery recovery = new ShardRecovery(0, registry, head, new io.sluice.index.PostingsShard());
+            head.chunkLog(HeadChunkLog.open(MappedWalFileSystem.INSTANCE, headDir, 0, 1, 1 << 16, null, 0, repair,
+                recovery.chunkVisitor()));
+            ShardLogReader.replay(MappedWalFileSystem.INSTANCE, dir, 0, 1, recovery, repair, segments);
+            recovery.finish(repair);
             if (repair) {
                 java.util.Map<Long, List<String>> held = new java.util.TreeMap<>();
+                ShardHead.ReadScratch scratch = new ShardHead.ReadScratch();
                 for (int id = 0; id < registry.idLimit(0); id++) {
                     List<String> samples = new ArrayList<>();
-                    store.read(id, Long.MIN_VALUE, Long.MAX_VALUE,
-                        (ts, v) -> samples.add(ts + "=" + Long.toHexString(Double.doubleToRawLongBits(v))));
+                    head.read(id, Long.MIN_VALUE, Long.MAX_VALUE,
+                        (ts, v) -> samples.add(ts + "=" + Long.toHexString(Double.doubleToRawLongBits(v))), scratch);
                     if (!samples.isEmpty()) {
                         held.put(SeriesRef.of(0, id), samples);
                     }
@@ -142,7 +149,7 @@ class WalFuzzTest {
                         r -> new ArrayList<>()).add(ts + "=" + Long.toHexString(bits)));
                 }
                 if (!model.equals(held)) {
-                    fail("case " + c + " (seed " + seed + "): the store does not hold exactly the samples of the"
+                    fail("case " + c + " (seed " + seed + "): the head does not hold exactly the samples of the"
                         + " repaired log: " + firstDifference(model, held));
                 }
             }
@@ -161,6 +168,7 @@ class WalFuzzTest {
             for (WalSegment s : segments.snapshot()) {
                 s.mapping().close();
             }
+            head.close();
         }
     }
 

@@ -240,7 +240,7 @@ class GoldenSegmentTest {
     /** Regenerates the golden checkpoint (run with the golden directory as argument). */
     static Path writeGoldenCheckpoint(Path dir) throws Exception {
         Files.createDirectories(dir);
-        return Checkpoints.write(MappedWalFileSystem.INSTANCE, dir, 0, 1, 4096, new GoldenSeries());
+        return Checkpoints.write(MappedWalFileSystem.INSTANCE, dir, 0, 1, 4096, 0, new GoldenSeries(), null);
     }
 
     @Test

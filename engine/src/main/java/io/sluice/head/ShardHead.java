@@ -1,0 +1,336 @@
+package io.sluice.head;
+
+import io.sluice.chunk.ChunkCutRule;
+import io.sluice.chunk.XorIterator;
+import io.sluice.engine.SampleConsumer;
+import io.sluice.engine.SeriesRef;
+import io.sluice.wal.WalSegment;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+
+/**
+ * One shard's head: its series (pages of {@link HeadSeries} indexed by local id), their open chunks
+ * in an {@link OpenChunkArena}, and its {@link HeadChunkLog}. The writer appends samples that the WAL
+ * has already committed; a chunk is cut by Prometheus' rule ({@link ChunkCutRule}), written to the
+ * chunk log, and the series' open chunk starts again in the same slot.
+ *
+ * <p>A read copies the series' open chunk and its newest chunk's position under the series'
+ * seqlock, walks the chain of chunks back from there until they end before the range, and decodes
+ * them oldest first. It never waits for the writer, never sees a torn chunk (full chunks are
+ * committed frames; the open chunk is a consistent copy), and sees the series as of its snapshot.
+ *
+ * <p>Threading: the shard's writer (replay, then the handler) appends and cuts; reads on any thread
+ * while the caller holds the engine's reader gate (so no chunk file is unmapped under them).
+ */
+public final class ShardHead implements AutoCloseable {
+    private static final VarHandle SERIES = MethodHandles.arrayElementVarHandle(HeadSeries[].class);
+    private static final int PAGE_BITS = 12;
+    private static final int PAGE_SIZE = 1 << PAGE_BITS;
+
+    private final int shard;
+    private final long chunkRange;
+    private final OpenChunkArena arena = new OpenChunkArena();
+    private volatile HeadSeries[][] pages = new HeadSeries[16][];
+    private volatile int seriesCount;
+    private HeadChunkLog chunks;
+    /** Chunks whose {@code previous} field points at a chunk repair padded: the chain goes on here. */
+    private volatile Long2LongHashMap relinks;
+
+    /** @param chunkRange Prometheus' chunk range in timestamp units (the block range, 2 h in ms by default) */
+    public ShardHead(int shard, long chunkRange) {
+        if (chunkRange <= 0) {
+            throw new IllegalArgumentException("chunk range must be positive: " + chunkRange);
+        }
+        this.shard = shard;
+        this.chunkRange = chunkRange;
+    }
+
+    public int shard() {
+        return shard;
+    }
+
+    /** Attaches the chunk log (after replay opened it). */
+    public void chunkLog(HeadChunkLog log) {
+        this.chunks = log;
+    }
+
+    /** The chunk log. */
+    public HeadChunkLog chunkLog() {
+        return chunks;
+    }
+
+    /** Binds the single-writer checks to {@code thread}: replay's, then the handler's. */
+    public void bindWriter(Thread thread) {
+        chunks.bindWriter(thread);
+    }
+
+    /** Replay: chunks to follow across a padded (dropped) chunk. */
+    public void relinks(Long2LongHashMap map) {
+        this.relinks = map == null || map.isEmpty() ? null : map;
+    }
+
+    /** The series with local id {@code id}, or null. Any thread. */
+    public HeadSeries get(int id) {
+        HeadSeries[][] p = pages;
+        int page = id >>> PAGE_BITS;
+        if (id < 0 || page >= p.length || p[page] == null) {
+            return null;
+        }
+        return (HeadSeries) SERIES.getAcquire(p[page], id & (PAGE_SIZE - 1));
+    }
+
+    /** The series with local id {@code id}, created if absent. Writer only. */
+    public HeadSeries getOrCreate(int id) {
+        HeadSeries s = get(id);
+        if (s != null) {
+            return s;
+        }
+        int page = id >>> PAGE_BITS;
+        HeadSeries[][] p = pages;
+        if (page >= p.length) {
+            p = Arrays.copyOf(p, Math.max(page + 1, p.length * 2));
+            pages = p;
+        }
+        if (p[page] == null) {
+            p[page] = new HeadSeries[PAGE_SIZE];
+            pages = p;
+        }
+        s = new HeadSeries(SeriesRef.of(shard, id), arena);
+        SERIES.setRelease(p[page], id & (PAGE_SIZE - 1), s);
+        seriesCount = seriesCount + 1;
+        return s;
+    }
+
+    /** Series with a state in this shard. */
+    public int seriesCount() {
+        return seriesCount;
+    }
+
+    /**
+     * Appends a sample the WAL has committed: cuts the open chunk first if Prometheus' rule says so.
+     * Writer only; {@code t} is after every sample of the series.
+     */
+    public void append(HeadSeries s, long t, long valueBits) throws IOException {
+        int n = s.numSamples();
+        long nextAt = ChunkCutRule.nextAtBeforeAppend(n, s.firstTimestamp(), s.lastTimestamp(), s.nextAt, t, chunkRange);
+        if (ChunkCutRule.cutBeforeAppend(n, nextAt, t)) {
+            cut(s);
+            nextAt = ChunkCutRule.rangeForTimestamp(t, chunkRange);
+        }
+        s.nextAt = nextAt;
+        s.append(t, valueBits);
+        s.publish(s.numSamples(), t);
+    }
+
+    /** Writes the open chunk to the chunk log and starts an empty one. Writer only. */
+    private void cut(HeadSeries s) throws IOException {
+        long position = chunks.append(s, s.lastChunkWriter());
+        int used = s.byteLength();
+        s.beginChange();
+        s.chunkWritten(position, s.lastTimestamp());
+        s.reset();
+        s.endChange();
+        // Keep the slot if it fits the next chunk of this series; give back most of an oversized one.
+        int fit = OpenChunkArena.slotSize(Math.min(OpenChunkArena.MAX_SLOT, used + used / 2 + HeadSeries.SPARE));
+        if (s.capacity() > 2 * fit) {
+            s.resize(fit);
+        }
+    }
+
+    /**
+     * Replay: the chain of chunks the chunk log holds for this series. Writer only, before readers.
+     */
+    public void restoreChunks(HeadSeries s, long last, int count, long maxTime) {
+        s.restoreChunks(last, count, maxTime);
+    }
+
+    /**
+     * Reads the samples of local id {@code id} with {@code mint <= ts <= maxt}, oldest first. The
+     * caller holds the reader gate.
+     *
+     * @return samples delivered
+     */
+    public long read(int id, long mint, long maxt, SampleConsumer consumer, ReadScratch scratch) {
+        HeadSeries s = get(id);
+        if (s == null) {
+            return 0;
+        }
+        HeadSeries.Snapshot snap = scratch.snapshot;
+        snapshot(s, snap);
+        WalSegment[] files = chunks.files();
+        long start = chunks.start();
+        int n = collectChain(snap.lastChunk, files, start, mint, maxt, scratch);
+        long delivered = 0;
+        XorIterator it = scratch.iterator;
+        for (int i = n - 1; i >= 0; i--) {
+            long pos = scratch.chain[i];
+            WalSegment f = HeadChunkLog.find(files, pos);
+            DirectBuffer b = f.mapping().buffer();
+            int body = (int) (pos - f.basePosition()) + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+            int length = b.getInt((int) (pos - f.basePosition())) - HeadChunkDescriptor.DATA_OFFSET;
+            it.reset(b, body + HeadChunkDescriptor.DATA_OFFSET, length);
+            while (it.next()) {
+                long ts = it.timestamp();
+                if (ts > maxt) {
+                    return delivered;
+                }
+                if (ts >= mint) {
+                    consumer.accept(ts, it.value());
+                    delivered++;
+                }
+            }
+        }
+        if (snap.openSamples > 0) {
+            it.reset(snap.open, 0, snap.openLength, snap.openSamples);
+            while (it.next()) {
+                long ts = it.timestamp();
+                if (ts > maxt) {
+                    return delivered;
+                }
+                if (ts >= mint) {
+                    consumer.accept(ts, it.value());
+                    delivered++;
+                }
+            }
+        }
+        return delivered;
+    }
+
+    private static void snapshot(HeadSeries s, HeadSeries.Snapshot into) {
+        int spins = 0;
+        while (!s.snapshot(into)) {
+            if (++spins > 64) {
+                Thread.yield(); // the writer is moving this chunk; it takes microseconds
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * Collects the positions of the chunks of a chain that may hold samples in {@code [mint, maxt]},
+     * newest first, stopping at the first chunk that ends before {@code mint}.
+     *
+     * @return how many positions are in {@code scratch.chain}
+     */
+    private int collectChain(long last, WalSegment[] files, long start, long mint, long maxt, ReadScratch scratch) {
+        int n = 0;
+        long pos = last;
+        Long2LongHashMap relinked = relinks;
+        while (pos >= start && pos != HeadChunkDescriptor.NO_PREVIOUS) {
+            WalSegment f = HeadChunkLog.find(files, pos);
+            if (f == null) {
+                break; // deleted by retention after the snapshot of the file list
+            }
+            DirectBuffer b = f.mapping().buffer();
+            int body = (int) (pos - f.basePosition()) + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+            if (b.getByte(body) != HeadChunkDescriptor.TYPE_CHUNK) {
+                break; // padded by repair without a relink: the chain ends here
+            }
+            long chunkMax = b.getLong(body + HeadChunkDescriptor.MAX_TIME_OFFSET);
+            if (chunkMax < mint) {
+                break;
+            }
+            if (b.getLong(body + HeadChunkDescriptor.MIN_TIME_OFFSET) <= maxt) {
+                if (n == scratch.chain.length) {
+                    scratch.chain = Arrays.copyOf(scratch.chain, n * 2);
+                }
+                scratch.chain[n++] = pos;
+            }
+            long previous = b.getLong(body + HeadChunkDescriptor.PREVIOUS_OFFSET);
+            if (relinked != null) {
+                previous = relinked.get(pos) != relinked.missingValue() ? relinked.get(pos) : previous;
+            }
+            pos = previous;
+        }
+        return n;
+    }
+
+    /** Samples of local id {@code id} in the head: its reachable chunks and its open chunk. Any thread, under the gate. */
+    public long sampleCount(int id, ReadScratch scratch) {
+        return summarize(id, scratch)[0];
+    }
+
+    /**
+     * {samples, chunks (open one included), chunk bytes (XOR data, open chunk included), min time}
+     * of local id {@code id}. Any thread, under the gate.
+     */
+    public long[] summarize(int id, ReadScratch scratch) {
+        long[] out = {0, 0, 0, Long.MAX_VALUE};
+        HeadSeries s = get(id);
+        if (s == null) {
+            return out;
+        }
+        HeadSeries.Snapshot snap = scratch.snapshot;
+        snapshot(s, snap);
+        WalSegment[] files = chunks.files();
+        long start = chunks.start();
+        long pos = snap.lastChunk;
+        Long2LongHashMap relinked = relinks;
+        while (pos >= start && pos != HeadChunkDescriptor.NO_PREVIOUS) {
+            WalSegment f = HeadChunkLog.find(files, pos);
+            if (f == null) {
+                break;
+            }
+            DirectBuffer b = f.mapping().buffer();
+            int frame = (int) (pos - f.basePosition());
+            int body = frame + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+            if (b.getByte(body) != HeadChunkDescriptor.TYPE_CHUNK) {
+                break;
+            }
+            out[0] += b.getShort(body + HeadChunkDescriptor.SAMPLES_OFFSET) & 0xFFFF;
+            out[1]++;
+            out[2] += b.getInt(frame) - HeadChunkDescriptor.DATA_OFFSET;
+            out[3] = b.getLong(body + HeadChunkDescriptor.MIN_TIME_OFFSET);
+            long previous = b.getLong(body + HeadChunkDescriptor.PREVIOUS_OFFSET);
+            if (relinked != null && relinked.get(pos) != relinked.missingValue()) {
+                previous = relinked.get(pos);
+            }
+            pos = previous;
+        }
+        if (snap.openSamples > 0) {
+            out[0] += snap.openSamples;
+            out[1]++;
+            out[2] += snap.openLength;
+            if (out[3] == Long.MAX_VALUE) {
+                XorIterator it = scratch.iterator;
+                it.reset(snap.open, 0, snap.openLength, snap.openSamples);
+                if (it.next()) {
+                    out[3] = it.timestamp();
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Bytes of off-heap slots holding open chunks. */
+    public long openChunkSlotBytes() {
+        return arena.slotBytes();
+    }
+
+    /** Bytes of off-heap pages reserved for open chunks. */
+    public long openChunkReservedBytes() {
+        return arena.reservedBytes();
+    }
+
+    /** Frees the open chunks' memory and closes the chunk log. Call once no reader can be inside. */
+    @Override
+    public void close() {
+        if (chunks != null) {
+            chunks.close();
+        }
+        arena.close();
+    }
+
+    /** A reader's reusable buffers: one per reading thread at a time. */
+    public static final class ReadScratch {
+        final HeadSeries.Snapshot snapshot = new HeadSeries.Snapshot();
+        final XorIterator iterator = new XorIterator();
+        long[] chain = new long[16];
+    }
+}

@@ -1,0 +1,241 @@
+package io.sluice.ingest;
+
+import io.sluice.engine.Labels;
+import io.sluice.engine.SeriesRef;
+import io.sluice.head.HeadSeries;
+import io.sluice.head.ShardHead;
+import io.sluice.index.SeriesRegistry;
+import io.sluice.record.MixedRecord;
+import io.sluice.record.RecordType;
+import io.sluice.record.SamplesRecord;
+import io.sluice.record.SeriesRecord;
+import io.sluice.wal.Checkpoints;
+import io.sluice.wal.FrameDescriptor;
+import io.sluice.wal.ShardWal;
+import io.sluice.wal.WalFileSystem;
+import io.sluice.wal.WalSegment;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * Truncates a shard's WAL behind its head, as Prometheus' {@code wlog} checkpoint does: the oldest
+ * sealed segments go, and what the head still needs from them goes into a checkpoint first.
+ *
+ * <ol>
+ *   <li>Read every series' persisted max time (the newest chunk it wrote to the head-chunk log),
+ *       then the chunk log's committed position, and force the chunk log up to it: every sample at
+ *       or before a series' persisted max time is now on disk in a chunk.</li>
+ *   <li>Write {@code <base>.ckpt}: a state frame with that forced position, a SERIES record for
+ *       every series in the WAL, and, from the previous checkpoint and the segments that go, every
+ *       sample newer than its series' persisted max time (the samples of chunks still open), as
+ *       MIXED records. Samples older than the retention cutoff are left out.</li>
+ *   <li>Delete the previous checkpoint and the segments, force the directory, unmap the segments.</li>
+ * </ol>
+ *
+ * A series that stops receiving samples keeps its open chunk's samples in every checkpoint, so it
+ * never pins a segment. Replay reads the checkpoint, then the chunk log, then only the WAL tail.
+ *
+ * <p>Threading: built on the shard writer (which detached the segments), run on the retention
+ * thread. It reads the head's published state only.
+ */
+final class WalTruncation implements Callable<Void> {
+    /** Entries per MIXED record in a checkpoint. */
+    static final int ENTRIES_PER_RECORD = 4096;
+
+    private final int shard;
+    private final int shardCount;
+    private final ShardWal wal;
+    private final ShardHead head;
+    private final SeriesRegistry registry;
+    private final WalSegment[] gone;
+    private final long base;
+    private final Path previous;
+    private final long cutoff;
+
+    WalTruncation(int shard, int shardCount, ShardWal wal, ShardHead head, SeriesRegistry registry, WalSegment[] gone,
+                  long base, Path previous, long cutoff) {
+        this.shard = shard;
+        this.shardCount = shardCount;
+        this.wal = wal;
+        this.head = head;
+        this.registry = registry;
+        this.gone = gone;
+        this.base = base;
+        this.previous = previous;
+        this.cutoff = cutoff;
+    }
+
+    @Override
+    public Void call() throws IOException {
+        WalFileSystem fs = wal.fileSystem();
+        Path dir = wal.dir();
+        try {
+            int limit = registry.idLimit(shard);
+            long[] persisted = new long[limit];
+            for (int id = 0; id < limit; id++) {
+                HeadSeries s = head.get(id);
+                persisted[id] = s == null ? Long.MIN_VALUE : s.persistedMaxTime();
+            }
+            long forced = head.chunkLog().forceTo(head.chunkLog().committed());
+            Path written = Checkpoints.write(fs, dir, shard, shardCount, base, forced, new LoggedSeries(limit),
+                new KeptSamples(fs, persisted));
+            wal.checkpoint(written);
+            if (previous != null && !previous.equals(written)) {
+                fs.delete(previous);
+            }
+            for (WalSegment g : gone) {
+                fs.delete(g.path());
+            }
+            fs.syncDirectory(dir);
+            return null;
+        } finally {
+            for (WalSegment g : gone) {
+                g.mapping().close();
+            }
+        }
+    }
+
+    /** The SERIES records of every series of the shard that has one in the WAL. */
+    private final class LoggedSeries implements Checkpoints.SeriesBodies {
+        private final int[] ids;
+        private final Labels[] labels;
+        private final int count;
+
+        LoggedSeries(int limit) {
+            int[] found = new int[limit];
+            Labels[] ls = new Labels[limit];
+            int n = 0;
+            for (int id = 0; id < limit; id++) {
+                HeadSeries s = head.get(id);
+                if (s != null && s.isLogged()) {
+                    found[n] = id;
+                    ls[n] = registry.labels(shard, id);
+                    n++;
+                }
+            }
+            this.ids = found;
+            this.labels = ls;
+            this.count = n;
+        }
+
+        @Override
+        public int count() {
+            return count;
+        }
+
+        @Override
+        public int bodyLength(int i) {
+            return SeriesRecord.bodyLength(labels[i]);
+        }
+
+        @Override
+        public void write(int i, MutableDirectBuffer buffer, int offset) {
+            SeriesRecord.write(buffer, offset, SeriesRef.of(shard, ids[i]), labels[i]);
+        }
+    }
+
+    /** Receives one kept sample. */
+    private interface KeptSink {
+        void sample(long ref, long ts, long valueBits) throws IOException;
+    }
+
+    /** The samples of the previous checkpoint and the departing segments that the head has not persisted. */
+    private final class KeptSamples implements Checkpoints.Content {
+        private final WalFileSystem fs;
+        private final long[] persisted;
+
+        KeptSamples(WalFileSystem fs, long[] persisted) {
+            this.fs = fs;
+            this.persisted = persisted;
+        }
+
+        private boolean keep(long ref, long ts) {
+            int id = SeriesRef.localId(ref);
+            return ts >= cutoff && (id >= persisted.length || ts > persisted[id]);
+        }
+
+        private void forEachKept(KeptSink sink) throws IOException {
+            Checkpoints.FrameReader reader = (type, buf, body, length) -> visit(type, buf, body, sink);
+            if (previous != null) {
+                Checkpoints.forEachFrame(fs, previous, reader);
+            }
+            for (WalSegment g : gone) {
+                Checkpoints.forEachFrame(g.mapping().buffer(), (int) g.size(), reader);
+            }
+        }
+
+        private void visit(byte type, DirectBuffer buf, int body, KeptSink sink) throws IOException {
+            if (type == RecordType.SAMPLES) {
+                long ref = SamplesRecord.ref(buf, body);
+                int n = SamplesRecord.count(buf, body);
+                if (!keep(ref, SamplesRecord.timestamp(buf, body, n - 1))) {
+                    return; // the record's newest sample is persisted, so all of them are
+                }
+                for (int i = 0; i < n; i++) {
+                    long ts = SamplesRecord.timestamp(buf, body, i);
+                    if (keep(ref, ts)) {
+                        sink.sample(ref, ts, buf.getLong(SamplesRecord.sampleOffset(body, i) + 8));
+                    }
+                }
+            } else if (type == RecordType.MIXED) {
+                int n = MixedRecord.count(buf, body);
+                for (int i = 0; i < n; i++) {
+                    long ref = MixedRecord.ref(buf, body, i);
+                    long ts = MixedRecord.timestamp(buf, body, i);
+                    if (keep(ref, ts)) {
+                        int e = MixedRecord.entryOffset(body, i);
+                        sink.sample(ref, ts, buf.getLong(e + MixedRecord.ENTRY_VALUE));
+                    }
+                }
+            }
+        }
+
+        @Override
+        public long framedBytes() throws IOException {
+            long[] kept = {0};
+            forEachKept((ref, ts, bits) -> kept[0]++);
+            long full = kept[0] / ENTRIES_PER_RECORD;
+            int rest = (int) (kept[0] % ENTRIES_PER_RECORD);
+            return full * FrameDescriptor.framedLength(MixedRecord.bodyLength(ENTRIES_PER_RECORD))
+                + (rest == 0 ? 0 : FrameDescriptor.framedLength(MixedRecord.bodyLength(rest)));
+        }
+
+        @Override
+        public void write(Checkpoints.FrameWriter out) throws IOException {
+            long[] refs = new long[ENTRIES_PER_RECORD];
+            long[] tss = new long[ENTRIES_PER_RECORD];
+            long[] values = new long[ENTRIES_PER_RECORD];
+            int[] n = {0};
+            forEachKept((ref, ts, bits) -> {
+                refs[n[0]] = ref;
+                tss[n[0]] = ts;
+                values[n[0]] = bits;
+                if (++n[0] == ENTRIES_PER_RECORD) {
+                    record(out, refs, tss, values, n[0]);
+                    n[0] = 0;
+                }
+            });
+            if (n[0] > 0) {
+                record(out, refs, tss, values, n[0]);
+            }
+        }
+
+        private void record(Checkpoints.FrameWriter out, long[] refs, long[] tss, long[] values, int n)
+            throws IOException {
+            int body = out.reserve(MixedRecord.bodyLength(n));
+            MutableDirectBuffer buf = out.buffer();
+            MixedRecord.writeHeader(buf, body, n);
+            for (int i = 0; i < n; i++) {
+                int e = MixedRecord.entryOffset(body, i);
+                buf.putLong(e + MixedRecord.ENTRY_REF, refs[i]);
+                buf.putLong(e + MixedRecord.ENTRY_TIMESTAMP, tss[i]);
+                buf.putLong(e + MixedRecord.ENTRY_VALUE, values[i]);
+            }
+            out.commit();
+        }
+    }
+}

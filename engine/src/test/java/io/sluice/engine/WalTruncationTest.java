@@ -1,0 +1,238 @@
+package io.sluice.engine;
+
+import io.sluice.head.HeadChunkCorruptionException;
+import io.sluice.testing.Frames;
+import io.sluice.testing.HeadChunks;
+import io.sluice.testing.TestDirs;
+import io.sluice.wal.Checkpoints;
+import io.sluice.wal.SegmentDescriptor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The WAL is for recovery only: it is truncated behind the head once segments pile up, a checkpoint
+ * carries the series and the samples of chunks still open, and open replays checkpoint, head-chunk
+ * log and only the WAL tail.
+ */
+class WalTruncationTest {
+    private static final Labels A = Labels.of("__name__", "a");
+    private static final Labels B = Labels.of("__name__", "b");
+    private static final int TOTAL = 60_000;
+
+    @TempDir
+    Path tmp;
+
+    private static SluiceConfig.Builder config(Path dir) {
+        return SluiceConfig.builder().dir(dir).shards(1).segmentSize(16 * 1024).eventCapacity(128)
+            .headChunkFileSize(64 * 1024).walTruncateSegments(2);
+    }
+
+    private static List<Path> checkpoints(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(TestDirs.shard(dir, 0))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(Checkpoints.SUFFIX)).sorted()
+                .collect(Collectors.toList());
+        }
+    }
+
+    /** b gets 10 samples and then none; a gets TOTAL samples, 100 per commit. */
+    private static void write(Sluice db) throws InterruptedException {
+        Appender app = db.appender();
+        long b = db.series(B);
+        for (long ts = 0; ts < 10; ts++) {
+            app.add(b, ts, -ts);
+        }
+        db.awaitDurable(app.commit());
+        long a = db.series(A);
+        for (long ts = 0; ts < TOTAL; ts++) {
+            app.add(a, ts, 2.0 * ts);
+            if (ts % 100 == 99) {
+                db.awaitDurable(app.commit());
+            }
+        }
+        db.awaitDurable(app.commit());
+    }
+
+    private static void checkAll(Sluice db) {
+        long[] n = {0};
+        db.read(db.find(A), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
+            assertEquals(n[0], ts, "a is contiguous");
+            assertEquals(2.0 * ts, v);
+            n[0]++;
+        });
+        assertEquals(TOTAL, n[0], "every sample of a");
+        assertEquals(TOTAL, db.sampleCount(db.find(A)));
+        long[] m = {0};
+        db.read(db.find(B), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
+            assertEquals(m[0], ts);
+            assertEquals(-ts, v);
+            m[0]++;
+        });
+        assertEquals(10, m[0], "b's open chunk survives every truncation");
+    }
+
+    @Test
+    void theWalIsTruncatedBehindTheHeadAndOpenReplaysOnlyItsTail() throws Exception {
+        Path dir = tmp.resolve("d");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            write(db);
+            checkAll(db);
+        }
+        List<Path> segments = Frames.segments(TestDirs.shard(dir, 0));
+        // 60,000 samples in 100-sample records take about 60 segments of 16 KiB; at most the
+        // threshold's 2 sealed ones, the current one and a truncation's lag are left.
+        assertTrue(segments.size() <= 5, "WAL truncated: " + segments.size() + " segments left");
+        assertTrue(SegmentDescriptor.parseFileName(segments.get(0).getFileName().toString()) > 0);
+        assertEquals(1, checkpoints(dir).size(), "one checkpoint, the newest: " + checkpoints(dir));
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            assertFalse(db.replayReport().repaired());
+            checkAll(db);
+            ReplayReport.Shard r = db.replayReport().shards().get(0);
+            assertTrue(r.walSamples() < TOTAL / 4, "replay read only the WAL tail and checkpoint: " + r.walSamples());
+            assertTrue(r.chunks() >= TOTAL / 240, "the rest came from the head-chunk log: " + r.chunks() + " chunks");
+            assertEquals(TOTAL + 10, r.samples());
+        }
+    }
+
+    @Test
+    void segmentsACrashLeftBehindACheckpointAreDeletedAndNothingCountsTwice() throws Exception {
+        Path dir = tmp.resolve("d");
+        Path copy = tmp.resolve("first.wal");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            Appender app = db.appender();
+            long a = db.series(A);
+            for (long ts = 0; ts < 200; ts++) {
+                app.add(a, ts, 2.0 * ts);
+            }
+            db.awaitDurable(app.commit());
+            Files.copy(TestDirs.shard(dir, 0).resolve(SegmentDescriptor.fileName(0)), copy);
+        }
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            Appender app = db.appender();
+            long a = db.find(A);
+            for (long ts = 200; ts < TOTAL; ts++) {
+                app.add(a, ts, 2.0 * ts);
+                if (ts % 100 == 99) {
+                    db.awaitDurable(app.commit());
+                }
+            }
+            db.awaitDurable(app.commit());
+            Appender b = db.appender();
+            long bRef = db.series(B);
+            for (long ts = 0; ts < 10; ts++) {
+                b.add(bRef, ts, -ts);
+            }
+            db.awaitDurable(b.commit());
+        }
+        assertFalse(Files.exists(TestDirs.shard(dir, 0).resolve(SegmentDescriptor.fileName(0))));
+        // As if the process died after writing the checkpoint and before deleting the first segment.
+        Files.copy(copy, TestDirs.shard(dir, 0).resolve(SegmentDescriptor.fileName(0)),
+            StandardCopyOption.REPLACE_EXISTING);
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            assertFalse(Files.exists(TestDirs.shard(dir, 0).resolve(SegmentDescriptor.fileName(0))));
+            checkAll(db);
+        }
+    }
+
+    @Test
+    void damageAfterTheForcedPositionOfTheChunkLogIsCutAndTheWalRebuildsIt() throws Exception {
+        Path dir = tmp.resolve("d");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            write(db);
+        }
+        // The newest chunks were written after the last truncation forced the log: the WAL still has them.
+        List<HeadChunks.Chunk> chunks = HeadChunks.chunks(TestDirs.shard(dir, 0));
+        HeadChunks.Chunk last = chunks.get(chunks.size() - 1);
+        flip(last.file, last.offset + 60);
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            assertFalse(db.replayReport().repaired(), "not corruption: the WAL covers it");
+            assertTrue(db.replayReport().chunkTruncatedBytes() > 0);
+            checkAll(db);
+        }
+    }
+
+    @Test
+    void damageBeforeTheForcedPositionIsCorruptionNamingFileAndOffsetAndRepairKeepsTheRest() throws Exception {
+        Path dir = tmp.resolve("d");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            write(db);
+        }
+        List<HeadChunks.Chunk> chunks = HeadChunks.chunks(TestDirs.shard(dir, 0));
+        HeadChunks.Chunk victim = chunks.get(3); // long forced: the WAL behind it is gone
+        flip(victim.file, victim.offset + 60);
+        HeadChunkCorruptionException e = assertThrows(HeadChunkCorruptionException.class,
+            () -> Sluice.open(config(dir).build()));
+        assertEquals(0, e.shard());
+        assertEquals(victim.file.toAbsolutePath(), e.file().toAbsolutePath());
+        assertEquals(victim.offset, e.offset());
+        assertTrue(e.reason().contains("checksum"), e.reason());
+        try (Sluice db = Sluice.open(config(dir).repair(true).build())) {
+            assertTrue(db.replayReport().repaired());
+            long[] n = {0};
+            long[] expect = {0};
+            db.read(db.find(A), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
+                if (ts == victim.maxTime + 1) {
+                    assertEquals(victim.minTime, expect[0], "the only gap is the dropped chunk");
+                } else {
+                    assertEquals(expect[0], ts);
+                }
+                expect[0] = ts + 1;
+                n[0]++;
+            });
+            assertEquals(TOTAL - victim.samples, n[0], "every other chunk is kept");
+        }
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            assertFalse(db.replayReport().repaired(), "the repaired log opens cleanly");
+            assertEquals(TOTAL - victim.samples, db.sampleCount(db.find(A)));
+        }
+    }
+
+    @Test
+    void aDirectoryOfTheWalOnlyBuildIsMigratedIntoTheHead() throws Exception {
+        Path dir = tmp.resolve("v2");
+        TestDirs.copyTree(Path.of(GoldenDirs.class.getResource("/golden/v2-many/shard-000").toURI()).getParent(), dir);
+        long before = Frames.segments(TestDirs.shard(dir, 0)).size();
+        assertTrue(before >= 5, "the old build left " + before + " segments");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            assertEquals(GoldenDirs.V2_MANY_SAMPLES, db.replayReport().samples());
+            GoldenDirs.checkV2Many(db);
+            Appender app = db.appender(); // and it takes writes, which truncate the old WAL behind the head
+            for (int i = 0; i < 20_000; i++) {
+                app.add(db.find(GoldenDirs.V2_MANY_SERIES), GoldenDirs.V2_MANY_SAMPLES_PER_SERIES + i, i);
+                if (i % 100 == 99) {
+                    db.awaitDurable(app.commit());
+                }
+            }
+            db.awaitDurable(app.commit());
+        }
+        assertTrue(Frames.segments(TestDirs.shard(dir, 0)).size() < before, "the old WAL was truncated");
+        assertFalse(HeadChunks.files(TestDirs.shard(dir, 0)).isEmpty(), "its samples are in head chunks now");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            GoldenDirs.checkV2Many(db);
+        }
+    }
+
+    private static void flip(Path file, long offset) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, offset);
+            b.put(0, (byte) (b.get(0) ^ 0x21)).rewind();
+            ch.write(b, offset);
+        }
+    }
+}
