@@ -401,17 +401,6 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             return;
         }
         long cutoff = retentionCutoff();
-        int sealed = wal.detachableCount();
-        if (sealed >= truncateSegments) {
-            long base = wal.retainedBase(sealed);
-            java.nio.file.Path previous = wal.checkpoint();
-            WalSegment[] gone = wal.detachOldest(sealed);
-            maintenance = submit(new WalTruncation(shard, shardCount, wal, head, registry, gone, base, previous,
-                cutoff));
-            truncations++;
-            retiredSegments += gone.length;
-            return;
-        }
         if (retention > 0 && now - lastRetireNanos >= retireIntervalNanos && cutoff != Long.MIN_VALUE) {
             lastRetireNanos = now;
             WalSegment[] old = head.chunkLog().detachOlderThan(cutoff);
@@ -421,7 +410,18 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                     head.chunkLog().delete(old, readerGate);
                     return null;
                 });
+                return;
             }
+        }
+        int sealed = wal.detachableCount();
+        if (sealed >= truncateSegments) {
+            long base = wal.retainedBase(sealed);
+            java.nio.file.Path previous = wal.checkpoint();
+            WalSegment[] gone = wal.detachOldest(sealed);
+            maintenance = submit(new WalTruncation(shard, shardCount, wal, head, registry, gone, base, previous,
+                cutoff));
+            truncations++;
+            retiredSegments += gone.length;
         }
     }
 

@@ -1,6 +1,6 @@
 package io.sluice.engine;
 
-import io.sluice.testing.Frames;
+import io.sluice.testing.HeadChunks;
 import io.sluice.testing.TestDirs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A read sees its series as it was when the read started, even when retention retires the
- * segments the read has not reached yet: never a shape with a hole in the middle.
+ * A read sees its series as it was when the read started, even when retention deletes the
+ * head-chunk files the read has not reached yet: never a shape with a hole in the middle.
  */
 class ReadDuringRetentionTest {
     @TempDir
@@ -28,20 +28,20 @@ class ReadDuringRetentionTest {
     @Test
     void aReadThatRetentionOvertakesStillReturnsAContiguousRun() throws Exception {
         Labels a = Labels.of("__name__", "a");
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(16 * 1024)
-            .retention(Duration.ofSeconds(10)).retentionCheckInterval(Duration.ZERO).build())) {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).headChunkFileSize(64 * 1024)
+            .retention(Duration.ofSeconds(1000)).retentionCheckInterval(Duration.ZERO).build())) {
             long ref = db.series(a);
             Appender app = db.appender();
-            int old = 6000; // ts 0..5999: several 16 KiB segments, all within the retention period
+            int old = 200_000; // several 64 KiB head-chunk files, all within the retention period
             for (int ts = 0; ts < old; ts++) {
                 app.add(ref, ts, ts);
-                if (ts % 10 == 9) {
+                if (ts % 100 == 99) {
                     app.commit();
                 }
             }
             db.awaitDurable(app.commit());
-            List<Path> oldSegments = Frames.segments(TestDirs.shard(dir, 0));
-            assertTrue(oldSegments.size() >= 4, "segments: " + oldSegments.size());
+            List<Path> oldSegments = HeadChunks.files(TestDirs.shard(dir, 0));
+            assertTrue(oldSegments.size() >= 4, "head-chunk files: " + oldSegments.size());
 
             CountDownLatch reading = new CountDownLatch(1);
             CountDownLatch proceed = new CountDownLatch(1);
@@ -66,21 +66,22 @@ class ReadDuringRetentionTest {
             }, "reader");
             reader.start();
             assertTrue(reading.await(10, TimeUnit.SECONDS));
-            // Samples far newer than the retention period: every old segment becomes due.
+            // Samples far newer than the retention period: every old file becomes due.
             for (int i = 0; i < 3000; i++) {
-                app.add(ref, 1_000_000 + i, i);
+                app.add(ref, 10_000_000 + i, i);
                 if (i % 10 == 9) {
                     app.commit();
                 }
             }
             db.awaitDurable(app.commit());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long more = 0;
             while (Files.exists(oldSegments.get(0)) && System.nanoTime() < deadline) {
-                app.add(ref, 2_000_000 + System.nanoTime() % 1_000_000_000L, 0); // more batches for retention to run at
+                app.add(ref, 20_000_000 + ++more, 0); // more batches for retention to run at
                 db.awaitDurable(app.commit());
                 Thread.sleep(5);
             }
-            assertTrue(!Files.exists(oldSegments.get(0)), "retention deleted the old segments while the read was paused");
+            assertTrue(!Files.exists(oldSegments.get(0)), "retention deleted the old files while the read was paused");
             proceed.countDown();
             reader.join(30_000);
             if (failure.get() != null) {

@@ -41,7 +41,7 @@ class UnmapTest {
         long ref = db.series(Labels.of("s", "a"));
         for (long ts = from; ts < to; ts++) {
             app.add(ref, ts, ts);
-            if (ts % 10 == 9) {
+            if (ts % 100 == 99) {
                 db.awaitDurable(app.commit()); // a batch each, so retention runs between them
             }
         }
@@ -50,12 +50,15 @@ class UnmapTest {
 
     @Test
     void closeUnmapsEverySegmentEvenAfterManyReopens() throws Exception {
-        SluiceConfig config = SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128).build();
+        SluiceConfig config = SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128)
+            .walTruncateSegments(1024).build();
         try (Sluice db = Sluice.open(config)) {
             write(db, 0, 3000);
             assertTrue(mappings(".wal") > 10, "the segments are mapped while open");
+            assertTrue(mappings(".chunks") >= 1, "the head-chunk files are mapped while open");
         }
         assertEquals(0, mappings(".wal"), () -> "close unmapped every segment: " + lines(".wal"));
+        assertEquals(0, mappings(".chunks"), () -> "close unmapped every head-chunk file: " + lines(".chunks"));
         for (int i = 0; i < 5; i++) {
             Sluice.open(config).close();
         }
@@ -63,16 +66,18 @@ class UnmapTest {
     }
 
     @Test
-    void retentionUnmapsTheSegmentsItDeletes() throws Exception {
+    void truncationAndRetentionUnmapTheFilesTheyDelete() throws Exception {
         long kept;
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).segmentSize(4096).eventCapacity(128)
-            .retention(Duration.ofMillis(500)).retentionCheckInterval(Duration.ZERO).build())) {
-            write(db, 0, 5000);
+            .headChunkFileSize(64 * 1024).retention(Duration.ofMillis(20_000))
+            .retentionCheckInterval(Duration.ZERO).build())) {
+            write(db, 0, 200_000);
             kept = db.sampleCount(db.find(Labels.of("s", "a")));
         }
-        assertTrue(kept < 5000, "retention deleted segments");
-        // Deleted segments left the live list, so close does not unmap them: only retention's own
-        // unmapping can have; a leak would show here as a mapping of a deleted file.
+        assertTrue(kept < 200_000, "retention deleted head-chunk files");
+        // Deleted files left the live lists, so close does not unmap them: only truncation's and retention's
+        // own unmapping can have; a leak would show here as a mapping of a deleted file.
         assertEquals(0, mappings(".wal"), () -> "no segment is still mapped: " + lines(".wal"));
+        assertEquals(0, mappings(".chunks"), () -> "no head-chunk file is still mapped: " + lines(".chunks"));
     }
 }

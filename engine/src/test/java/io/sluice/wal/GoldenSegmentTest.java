@@ -24,6 +24,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The checked-in segments pin the on-disk format of docs/format/wal.md. {@code golden/v2} (written
@@ -70,6 +71,7 @@ class GoldenSegmentTest {
         writeGolden(out);
         Files.deleteIfExists(out.resolve("LOCK"));
         Files.deleteIfExists(out.resolve("sluice.meta"));
+        TestDirs.deleteTree(out.resolve("shard-000").resolve("head")); // the golden is the WAL segment
         System.out.println("wrote " + out.resolve(SEGMENT));
         System.out.println("wrote " + writeGoldenCheckpoint(out.resolve("checkpoint")));
     }
@@ -237,34 +239,104 @@ class GoldenSegmentTest {
         }
     }
 
-    /** Regenerates the golden checkpoint (run with the golden directory as argument). */
+    /** Version 3: two samples the head had not put into forced chunks, as one MIXED record. */
+    static final class GoldenSamples implements Checkpoints.Content {
+        @Override
+        public long framedBytes() {
+            return FrameDescriptor.framedLength(MixedRecord.bodyLength(2));
+        }
+
+        @Override
+        public void write(Checkpoints.FrameWriter out) throws java.io.IOException {
+            int body = out.reserve(MixedRecord.bodyLength(2));
+            org.agrona.MutableDirectBuffer b = out.buffer();
+            MixedRecord.writeHeader(b, body, 2);
+            b.putLong(MixedRecord.entryOffset(body, 0) + MixedRecord.ENTRY_REF, 0);
+            b.putLong(MixedRecord.entryOffset(body, 0) + MixedRecord.ENTRY_TIMESTAMP, 7000);
+            b.putDouble(MixedRecord.entryOffset(body, 0) + MixedRecord.ENTRY_VALUE, 7.5);
+            b.putLong(MixedRecord.entryOffset(body, 1) + MixedRecord.ENTRY_REF, 1L << 16);
+            b.putLong(MixedRecord.entryOffset(body, 1) + MixedRecord.ENTRY_TIMESTAMP, 7001);
+            b.putDouble(MixedRecord.entryOffset(body, 1) + MixedRecord.ENTRY_VALUE, Double.NaN);
+            out.commit();
+        }
+    }
+
+    /** The head-chunk log position the golden version-3 checkpoint records as forced. */
+    static final long GOLDEN_STATE = 12_345_678;
+
+    /** Regenerates the golden checkpoint of the current version. */
     static Path writeGoldenCheckpoint(Path dir) throws Exception {
         Files.createDirectories(dir);
-        return Checkpoints.write(MappedWalFileSystem.INSTANCE, dir, 0, 1, 4096, 0, new GoldenSeries(), null);
+        return Checkpoints.write(MappedWalFileSystem.INSTANCE, dir, 0, 1, 4096, GOLDEN_STATE, new GoldenSeries(),
+            new GoldenSamples());
     }
 
     @Test
-    void theGoldenCheckpointDecodesFieldByFieldAndIsWhatThisBuildWrites() throws Exception {
+    void theVersion2GoldenCheckpointDecodesFieldByField() throws Exception {
         byte[] image = Files.readAllBytes(golden(2).resolve(CHECKPOINT));
         assertEquals(4096, image.length, "whole pages");
         UnsafeBuffer b = Frames.wrap(image);
         assertEquals("SLUICEWL", new String(image, 0, 8, StandardCharsets.US_ASCII));
         assertEquals(2, b.getInt(SegmentDescriptor.VERSION_OFFSET), "the segment format version");
-        assertEquals(0, b.getInt(SegmentDescriptor.SHARD_OFFSET));
-        assertEquals(1, b.getInt(SegmentDescriptor.SHARD_COUNT_OFFSET));
-        assertEquals(64, b.getInt(SegmentDescriptor.HEADER_LENGTH_OFFSET));
         assertEquals(4096, b.getLong(SegmentDescriptor.BASE_POSITION_OFFSET), "the log continues at 4096");
-        assertEquals(4096, b.getLong(SegmentDescriptor.SEGMENT_SIZE_OFFSET));
         List<Frames.Frame> frames = Frames.frames(image);
         assertEquals(3, frames.size());
-        assertEquals(RecordType.SERIES, frames.get(0).type);
         assertEquals(A, SeriesRecord.labels(b, frames.get(0).offset + 8, frames.get(0).bodyLength));
-        assertEquals(0, SeriesRecord.ref(b, frames.get(0).offset + 8));
         assertEquals(B, SeriesRecord.labels(b, frames.get(1).offset + 8, frames.get(1).bodyLength));
-        assertEquals(1L << 16, SeriesRecord.ref(b, frames.get(1).offset + 8));
         assertEquals(FrameDescriptor.TYPE_END, frames.get(2).type);
-        assertEquals(1, frames.get(2).bodyLength);
-        for (int i = frames.get(2).end(); i < image.length; i++) {
+    }
+
+    @Test
+    void theEngineReadsAVersion2CheckpointWithoutAStateFrame() throws Exception {
+        Path dir = tmp.resolve("ckpt2");
+        Files.createDirectories(dir.resolve("shard-000"));
+        Files.copy(golden(2).resolve(CHECKPOINT), dir.resolve("shard-000/00000000000000004096.ckpt"));
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            assertEquals(1L << 16, db.find(B), "the checkpoint's series are known");
+            assertEquals(0, db.sampleCount(db.find(A)));
+            Appender app = db.appender();
+            app.add(db.find(A), 1, 1.0);
+            db.awaitDurable(app.commit());
+        }
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            assertEquals(1, db.sampleCount(db.find(A)));
+        }
+    }
+
+    @Test
+    void theVersion3GoldenCheckpointDecodesFieldByFieldAndIsWhatThisBuildWrites() throws Exception {
+        byte[] image = Files.readAllBytes(golden(3).resolve(CHECKPOINT));
+        assertEquals(4096, image.length, "whole pages");
+        UnsafeBuffer b = Frames.wrap(image);
+        assertEquals("SLUICEWL", new String(image, 0, 8, StandardCharsets.US_ASCII));
+        assertEquals(3, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(0, b.getInt(SegmentDescriptor.SHARD_OFFSET));
+        assertEquals(1, b.getInt(SegmentDescriptor.SHARD_COUNT_OFFSET));
+        assertEquals(4096, b.getLong(SegmentDescriptor.BASE_POSITION_OFFSET));
+        List<Frames.Frame> frames = Frames.frames(image);
+        assertEquals(5, frames.size());
+        Frames.Frame state = frames.get(0);
+        assertEquals(64, state.offset, "the state frame comes first");
+        assertEquals(FrameDescriptor.TYPE_CHECKPOINT_STATE, state.type);
+        assertEquals(FrameDescriptor.STATE_BODY_LENGTH, state.bodyLength);
+        for (int i = 1; i < 8; i++) {
+            assertEquals(0, image[state.offset + 8 + i], "state padding");
+        }
+        assertEquals(GOLDEN_STATE, b.getLong(state.offset + 8 + FrameDescriptor.STATE_VALUE_OFFSET));
+        assertEquals(A, SeriesRecord.labels(b, frames.get(1).offset + 8, frames.get(1).bodyLength));
+        assertEquals(0, SeriesRecord.ref(b, frames.get(1).offset + 8));
+        assertEquals(B, SeriesRecord.labels(b, frames.get(2).offset + 8, frames.get(2).bodyLength));
+        assertEquals(1L << 16, SeriesRecord.ref(b, frames.get(2).offset + 8));
+        Frames.Frame mixed = frames.get(3);
+        assertEquals(RecordType.MIXED, mixed.type);
+        int body = mixed.offset + 8;
+        assertEquals(2, MixedRecord.count(b, body));
+        assertEquals(7000, MixedRecord.timestamp(b, body, 0));
+        assertEquals(7.5, MixedRecord.value(b, body, 0));
+        assertEquals(1L << 16, MixedRecord.ref(b, body, 1));
+        assertTrue(Double.isNaN(MixedRecord.value(b, body, 1)));
+        assertEquals(FrameDescriptor.TYPE_END, frames.get(4).type);
+        for (int i = frames.get(4).end(); i < image.length; i++) {
             assertEquals(0, image[i], "zeros up to the file's length");
         }
         byte[] fresh = Files.readAllBytes(writeGoldenCheckpoint(tmp.resolve("ckpt")));
