@@ -7,8 +7,7 @@ import io.sluice.engine.SeriesRef;
 import io.sluice.index.LabelsHasher;
 import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
-import io.sluice.store.ShardStore;
-import io.sluice.wal.WalSegments;
+import io.sluice.head.ShardHead;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -196,13 +195,13 @@ public class IndexBenchmark {
             }
         }
         long withIndex = usedAfterGc();
-        ShardStore store = new ShardStore(0, new WalSegments());
+        ShardHead store = new ShardHead(0, 7_200_000);
         for (int id = 0; id < series; id++) {
             store.getOrCreate(id);
         }
         long withStore = usedAfterGc();
         System.out.printf("%nheap per series (%,d series x 8 labels): registry incl. Labels and their strings %d B,"
-                + " postings index %d B, store state (no samples) %d B, total %d B%n", series,
+                + " postings index %d B, head series state (no samples) %d B, total %d B%n", series,
             (registryOnly - base) / series, (withIndex - registryOnly) / series, (withStore - withIndex) / series,
             (withStore - base) / series);
         return r.size() + idx[shards - 1].seriesCount() + store.seriesCount();
