@@ -31,7 +31,10 @@ import java.util.concurrent.locks.LockSupport;
 @Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Write the harness workload into Sluice and report throughput and latency.")
 final class LoadCommand implements Callable<Integer> {
-    /** First timestamp of a fresh directory; later runs continue after the newest stored sample. */
+    /**
+     * Origin of the sample-time grid ({@link SampleScheme}): the first timestamp of a fresh directory; later runs
+     * continue one step after the newest stored sample.
+     */
     static final long EPOCH_MILLIS = 1_700_000_000_000L;
 
     @CommandLine.Spec
@@ -512,7 +515,7 @@ final class LoadCommand implements Callable<Integer> {
         out.printf("  %-22s %s at the end, %s at most%s%n", "WAL on disk", Fmt.bytes(r.walDiskBytes),
             Fmt.bytes(r.maxWalDiskBytes), r.retentionSeconds > 0 ? " (retention " + r.retentionSeconds + " s)" : "");
         out.printf("  %-22s %s at the end, %s at most (%s collections)%n", "heap after last GC", r.heap.describe(),
-            Fmt.bytes(r.maxHeapBytes), Fmt.n(r.heap.collections()));
+            r.maxHeapBytes > 0 ? Fmt.bytes(r.maxHeapBytes) : "-", Fmt.n(r.heap.collections()));
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(
             r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
             Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
