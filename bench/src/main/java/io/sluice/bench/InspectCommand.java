@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code inspect}: opens a directory (replaying it) and describes what it holds: series and sample
- * counts and the time range, the label names with the most values, and, with {@code --match}, the
+ * counts and the time range, where they are stored ({@link io.sluice.engine.Sluice#storageStats()}: head
+ * samples, chunks and chunk bytes, WAL bytes), the label names with the most values, and, with {@code --match}, the
  * series a PromQL selector picks and their sample counts. {@code --dump N} prints the samples of
  * the first N series (of the matched ones with {@code --match}).
  */
