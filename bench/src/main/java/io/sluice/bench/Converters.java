@@ -16,6 +16,8 @@ final class Converters {
         public Duration convert(String value) {
             try {
                 return Durations.parse(value);
+            } catch (ArithmeticException e) {
+                throw new CommandLine.TypeConversionException("invalid duration '" + value + "': too large");
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }
@@ -27,6 +29,17 @@ final class Converters {
         public Durability convert(String value) {
             try {
                 return Durability.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class ValuesConverter implements CommandLine.ITypeConverter<Workload.Values> {
+        @Override
+        public Workload.Values convert(String value) {
+            try {
+                return Workload.Values.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

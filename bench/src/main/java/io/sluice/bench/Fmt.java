@@ -27,6 +27,18 @@ public final class Fmt {
         return String.format(Locale.ROOT, "%.2f", s);
     }
 
+    /** Milliseconds in the largest unit that divides them: {@code 15s}, {@code 1500ms}, {@code 2h}. */
+    public static String millis(long ms) {
+        long[] sizes = {3_600_000L, 60_000L, 1_000L};
+        String[] units = {"h", "m", "s"};
+        for (int u = 0; u < sizes.length; u++) {
+            if (ms != 0 && ms % sizes[u] == 0) {
+                return ms / sizes[u] + units[u];
+            }
+        }
+        return ms + "ms";
+    }
+
     public static String bytes(long b) {
         if (b < 1024) {
             return b + " B";

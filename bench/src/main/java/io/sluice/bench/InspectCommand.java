@@ -6,6 +6,7 @@ import io.sluice.engine.Selector;
 import io.sluice.engine.SeriesSet;
 import io.sluice.engine.Sluice;
 import io.sluice.engine.SluiceConfig;
+import io.sluice.engine.StorageStats;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +21,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code inspect}: opens a directory (replaying it) and describes what it holds: series and sample
- * counts and the time range, the label names with the most values, and, with {@code --match}, the
+ * counts and the time range, where they are stored ({@link io.sluice.engine.Sluice#storageStats()}: head
+ * samples, chunks and chunk bytes, WAL bytes), the label names with the most values, and, with {@code --match}, the
  * series a PromQL selector picks and their sample counts. {@code --dump N} prints the samples of
  * the first N series (of the matched ones with {@code --match}).
  */
@@ -96,6 +98,9 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("  %-18s %s%s%n", "samples", Fmt.n(samples[0]), mint == Long.MIN_VALUE && maxt == Long.MAX_VALUE
             ? "" : " in [" + (from == null ? "-inf" : mint) + ", " + (to == null ? "+inf" : maxt) + "]");
         out.printf("  %-18s %s%n", "time range", empty ? "-" : range[0] + " .. " + range[1] + " (ms)");
+        StorageStats storage = db.storageStats();
+        out.printf("  %-18s head %s samples in %s chunks (%s), WAL %s%n", "storage", Fmt.n(storage.headSamples()),
+            Fmt.n(storage.headChunks()), Fmt.bytes(storage.headChunkBytes()), Fmt.bytes(storage.walBytes()));
 
         long matchedSeries = series[0];
         long matchedSamples = samples[0];
@@ -155,6 +160,10 @@ final class InspectCommand implements Callable<Integer> {
                 .put("max_time", empty ? null : range[1])
                 .put("matched_series", matchedSeries)
                 .put("matched_samples", matchedSamples)
+                .put("head_samples", storage.headSamples())
+                .put("head_chunks", storage.headChunks())
+                .put("head_chunk_bytes", storage.headChunkBytes())
+                .put("wal_bytes", storage.walBytes())
                 .put("selector", matchers == null ? null : Matcher.toString(matchers))
                 .writeTo(json);
         }

@@ -31,7 +31,10 @@ import java.util.concurrent.locks.LockSupport;
 @Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Write the harness workload into Sluice and report throughput and latency.")
 final class LoadCommand implements Callable<Integer> {
-    /** First timestamp of a fresh directory; later runs continue after the newest stored sample. */
+    /**
+     * Origin of the sample-time grid ({@link SampleScheme}): the first timestamp of a fresh directory; later runs
+     * continue one step after the newest stored sample.
+     */
     static final long EPOCH_MILLIS = 1_700_000_000_000L;
 
     @CommandLine.Spec
@@ -60,6 +63,16 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--samples", paramLabel = "N", converter = Converters.CountConverter.class,
         description = "write exactly N samples instead of running for a duration")
     Long samples;
+
+    @Option(names = "--step", paramLabel = "D", converter = Converters.DurationConverter.class,
+        description = "sample-time step between one series' samples, whole ms, e.g. 15s (default: 1ms, or the"
+            + " directory's)")
+    Duration step;
+
+    @Option(names = "--values", paramLabel = "V", converter = Converters.ValuesConverter.class,
+        description = "sawtooth | mixed (counters, gauges, constants; docs/benchmarks.md) (default: sawtooth, or the"
+            + " directory's)")
+    Workload.Values values;
 
     @Option(names = "--rate", paramLabel = "R", converter = Converters.CountConverter.class,
         description = "offered samples/s, open loop with coordinated-omission correction; 0 = unbounded (default: 0)")
@@ -148,6 +161,17 @@ final class LoadCommand implements Callable<Integer> {
         if (rate < 0) {
             throw bad("--rate must be 0 (unbounded) or positive, got " + rate);
         }
+        if (step != null) {
+            if (step.compareTo(Duration.ofMillis(1)) < 0) {
+                throw bad("--step must be at least 1ms, got " + io.sluice.engine.Durations.format(step));
+            }
+            if (step.getNano() % 1_000_000 != 0) {
+                throw bad("--step must be a whole number of milliseconds, got " + io.sluice.engine.Durations.format(step));
+            }
+            if (step.compareTo(Duration.ofMillis(Long.MAX_VALUE)) > 0) {
+                throw bad("--step must be at most " + Fmt.n(Long.MAX_VALUE) + " ms, got " + step.getSeconds() + " s");
+            }
+        }
         if (warmup.isNegative() || (duration != null ? warmup.compareTo(duration) >= 0
             : samples == null && warmup.compareTo(Duration.ofSeconds(10)) >= 0)) {
             throw bad("--warmup must be shorter than the run");
@@ -173,8 +197,10 @@ final class LoadCommand implements Callable<Integer> {
         Path dataDir = tempDir ? Files.createTempDirectory("sluice-load-") : dir.toAbsolutePath();
         boolean existed = !tempDir && Files.exists(dataDir);
         SluiceConfig config;
+        SampleScheme scheme;
         try {
             config = validate(dataDir);
+            scheme = scheme(dataDir);
         } catch (CommandLine.ParameterException e) {
             if (tempDir) {
                 FileTree.delete(dataDir);
@@ -184,7 +210,7 @@ final class LoadCommand implements Callable<Integer> {
         Workload workload = new Workload((int) series, labels);
         Result r;
         try {
-            r = run(config, workload, out);
+            r = run(config, workload, scheme, out);
         } finally {
             if (!keep && (tempDir || !existed)) {
                 FileTree.delete(dataDir);
@@ -216,6 +242,10 @@ final class LoadCommand implements Callable<Integer> {
         Histogram durable;
         long offeredRate;
         long produced;
+        String values;
+        long stepMillis;
+        HeapAfterGc.Reading heap;
+        long maxHeapBytes;
 
         double samplesPerSec() {
             return samples / seconds;
@@ -240,6 +270,12 @@ final class LoadCommand implements Callable<Integer> {
                 .put("retention_seconds", retentionSeconds)
                 .put("wal_disk_bytes", walDiskBytes)
                 .put("max_wal_disk_bytes", maxWalDiskBytes)
+                .put("heap_bytes", heap.bytes())
+                .put("max_heap_bytes", maxHeapBytes)
+                .put("heap_after_gc", heap.afterGc())
+                .put("gc_collections", heap.collections())
+                .put("values", values)
+                .put("step_ms", stepMillis)
                 .put("machine", MachineInfo.json());
         }
 
@@ -252,10 +288,34 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    Result run(SluiceConfig config, Workload workload, PrintStream out) throws Exception {
+    /**
+     * The scheme of this run's samples: the directory's, which {@code --values} and {@code --step} must then
+     * match, or for a new directory the one they give.
+     */
+    private SampleScheme scheme(Path dataDir) throws IOException {
+        java.util.Optional<SampleScheme> existing = SampleScheme.of(dataDir);
+        if (existing.isEmpty()) {
+            return new SampleScheme(values == null ? Workload.Values.SAWTOOTH : values,
+                step == null ? 1 : step.toMillis(), EPOCH_MILLIS);
+        }
+        SampleScheme s = existing.get();
+        String source = s.equals(SampleScheme.LEGACY) && SampleScheme.read(dataDir).isEmpty()
+            ? "written before " + SampleScheme.FILE + " existed" : "recorded in " + SampleScheme.FILE;
+        if (values != null && values != s.values()) {
+            throw bad("--values " + values + " does not match the " + s.describe() + " of " + dataDir + " (" + source
+                + "); a directory keeps its workload: use another --dir");
+        }
+        if (step != null && step.toMillis() != s.stepMillis()) {
+            throw bad("--step " + Fmt.millis(step.toMillis()) + " does not match the " + s.describe()
+                + " of " + dataDir + " (" + source + "); a directory keeps its workload: use another --dir");
+        }
+        return s;
+    }
+
+    Result run(SluiceConfig config, Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
         Result r;
         try (Sluice db = Sluice.open(config)) {
-            r = runOpen(db, workload, out);
+            r = runOpen(db, workload, scheme, out);
         }
         // After close: what is left on disk, as `du` sees it (close deletes the prepared next segment).
         long onDisk = WalDisk.bytes(config.dir());
@@ -264,17 +324,33 @@ final class LoadCommand implements Callable<Integer> {
         return r;
     }
 
-    private Result runOpen(Sluice db, Workload workload, PrintStream out) throws Exception {
+    private Result runOpen(Sluice db, Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
         {
             int shardCount = db.shards();
             long newest = db.maxTimestamp();
-            long t0 = newest == Long.MIN_VALUE ? EPOCH_MILLIS : newest + 1;
+            // Each series' k-th sample is at origin + k * step; a run continues after the newest stored one.
+            long k0 = scheme.nextIndex(newest);
+            long total = samples == null ? -1 : samples;
+            long perSeries = batch; // a timed run: the producers check each round
+            for (int p = 0; p < producers; p++) {
+                long quota = total < 0 ? -1 : total / producers + (p < total % producers ? 1 : 0);
+                long n = (series - p + producers - 1) / producers;
+                if (quota >= 0) {
+                    perSeries = Math.max(perSeries, (quota + n * batch - 1) / (n * batch) * batch);
+                }
+            }
+            if (k0 > scheme.maxIndex() || perSeries - 1 > scheme.maxIndex() - k0) {
+                throw bad(stepOverflow(scheme, k0, perSeries));
+            }
+            long t0 = scheme.timestamp(k0);
+            scheme.write(db.dir());
             out.printf("sluice load: %d producer(s), %d shard(s), %s series x %d labels, batch %d, durability %s%s, %s%n",
                 producers, shardCount, Fmt.n(series), labels, batch, durability,
                 rate > 0 ? ", offered " + Fmt.n(rate) + " samples/s" : "",
                 samples != null ? Fmt.n(samples) + " samples" : "for " + (duration == null ? "10s" : duration.toString()
                     .substring(2).toLowerCase(java.util.Locale.ROOT)));
             out.println("  machine: " + MachineInfo.describe());
+            out.println("  samples: " + scheme.describe() + ", from " + t0 + " ms");
             if (db.replayReport().samples() > 0) {
                 out.println("  replayed " + Fmt.n(db.replayReport().samples()) + " samples already in " + db.dir());
             }
@@ -282,13 +358,12 @@ final class LoadCommand implements Callable<Integer> {
             Producer[] ps = new Producer[producers];
             CountDownLatch ready = new CountDownLatch(producers);
             CountDownLatch go = new CountDownLatch(1);
-            long total = samples == null ? -1 : samples;
             double nanosPerSample = rate > 0 ? 1e9 * producers / rate : 0; // per producer
             long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             for (int p = 0; p < producers; p++) {
                 long quota = total < 0 ? -1 : total / producers + (p < total % producers ? 1 : 0);
-                ps[p] = new Producer(db, workload, p, producers, batch, quota, t0, nanosPerSample, ready, go,
+                ps[p] = new Producer(db, workload, scheme, p, producers, batch, quota, k0, nanosPerSample, ready, go,
                     failure);
             }
             long creating = System.nanoTime();
@@ -390,6 +465,10 @@ final class LoadCommand implements Callable<Integer> {
             r.retentionSeconds = retention.toMillis() / 1000.0;
             r.walDiskBytes = WalDisk.bytes(db.dir());
             r.maxWalDiskBytes = Math.max(progress.maxWalDiskBytes, r.walDiskBytes);
+            r.values = scheme.values().toString();
+            r.stepMillis = scheme.stepMillis();
+            r.heap = progress.heap.read(); // before close: the engine still holds what the run wrote
+            r.maxHeapBytes = Math.max(progress.maxHeapBytes, r.heap.afterGc() ? r.heap.bytes() : 0);
             if (walLog != null) {
                 walLog.close();
             }
@@ -402,6 +481,13 @@ final class LoadCommand implements Callable<Integer> {
             }
             return r;
         }
+    }
+
+    /** Why a run cannot start at step index {@code k0} when series get up to {@code perSeries} samples. */
+    static String stepOverflow(SampleScheme scheme, long k0, long perSeries) {
+        return "--step " + Fmt.millis(scheme.stepMillis()) + ": sample timestamps would overflow a long within this run ("
+            + Fmt.n(perSeries) + " samples per series from " + scheme.originMillis() + " + " + Fmt.n(k0)
+            + " * step); use a smaller --step or fewer samples per series";
     }
 
     private static boolean anyAlive(Producer[] ps) {
@@ -428,6 +514,8 @@ final class LoadCommand implements Callable<Integer> {
             r.samples == 0 ? 0.0 : (double) r.walBytes / r.samples);
         out.printf("  %-22s %s at the end, %s at most%s%n", "WAL on disk", Fmt.bytes(r.walDiskBytes),
             Fmt.bytes(r.maxWalDiskBytes), r.retentionSeconds > 0 ? " (retention " + r.retentionSeconds + " s)" : "");
+        out.printf("  %-22s %s at the end, %s at most (%s collections)%n", "heap after last GC", r.heap.describe(),
+            r.maxHeapBytes > 0 ? Fmt.bytes(r.maxHeapBytes) : "-", Fmt.n(r.heap.collections()));
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(
             r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
             Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
@@ -449,11 +537,12 @@ final class LoadCommand implements Callable<Integer> {
         final Thread thread;
         private final Sluice db;
         private final Workload workload;
+        private final SampleScheme scheme;
         private final int index;
         private final int producers;
         private final int batch;
         private final long quota;
-        private final long t0;
+        private final long k0;
         private final double nanosPerSample;
         private final CountDownLatch ready;
         private final CountDownLatch go;
@@ -463,15 +552,17 @@ final class LoadCommand implements Callable<Integer> {
         volatile long produced;
         volatile long lastSequence = -1;
 
-        Producer(Sluice db, Workload workload, int index, int producers, int batch, long quota, long t0,
-                 double nanosPerSample, CountDownLatch ready, CountDownLatch go, AtomicReference<Throwable> failure) {
+        Producer(Sluice db, Workload workload, SampleScheme scheme, int index, int producers, int batch, long quota,
+                 long k0, double nanosPerSample, CountDownLatch ready, CountDownLatch go,
+                 AtomicReference<Throwable> failure) {
             this.db = db;
             this.workload = workload;
+            this.scheme = scheme;
             this.index = index;
             this.producers = producers;
             this.batch = batch;
             this.quota = quota;
-            this.t0 = t0;
+            this.k0 = k0;
             this.nanosPerSample = nanosPerSample;
             this.ready = ready;
             this.go = go;
@@ -521,9 +612,17 @@ final class LoadCommand implements Callable<Integer> {
             long done = 0;
             long round = 0;
             boolean timed = quota < 0;
+            long step = scheme.stepMillis();
+            Workload.Values valueScheme = scheme.values();
+            long room = scheme.maxIndex() - k0; // step indexes left before a timestamp overflows
+            double[] values = new double[batch];
             outer:
             while (true) {
-                long base = t0 + round * batch;
+                if (round * batch > room - (batch - 1)) {
+                    throw new IllegalStateException(stepOverflow(scheme, k0, round * batch + batch));
+                }
+                long k = k0 + round * batch; // step index of this round's first sample in each series
+                long base = scheme.timestamp(k);
                 for (int s = 0; s < refs.length; s++) {
                     int n = batch;
                     if (!timed) {
@@ -552,9 +651,11 @@ final class LoadCommand implements Callable<Integer> {
                     }
                     long ref = refs[s];
                     long i = ids[s];
+                    Workload.fill(valueScheme, i, k, base, step, n, values);
+                    long ts = base;
                     for (int j = 0; j < n; j++) {
-                        long ts = base + j;
-                        app.add(ref, ts, Workload.value(i, ts));
+                        app.add(ref, ts, values[j]);
+                        ts += step;
                     }
                     lastSequence = nanosPerSample > 0 ? app.commit(origin) : app.commit();
                     done += n;
@@ -578,9 +679,12 @@ final class LoadCommand implements Callable<Integer> {
         private final boolean quiet;
         private final PrintStream walLog;
         private final Path dir;
+        final HeapAfterGc heap = new HeapAfterGc();
         private long lastSamples;
         private long lastNanos;
         volatile long maxWalDiskBytes;
+        /** Largest heap-after-GC reading of the run (0 until a collection has happened). */
+        volatile long maxHeapBytes;
 
         Progress(Sluice db, PrintStream out, long start, HistogramLogWriter log, boolean quiet, PrintStream walLog) {
             this.walLog = walLog;
@@ -609,11 +713,15 @@ final class LoadCommand implements Callable<Integer> {
             if (walLog != null) {
                 walLog.printf(java.util.Locale.ROOT, "%.1f,%d,%d%n", (now - start) / 1e9, wal, samples);
             }
+            HeapAfterGc.Reading h = heap.read();
+            if (h.afterGc()) {
+                maxHeapBytes = Math.max(maxHeapBytes, h.bytes());
+            }
             if (!quiet) {
-                out.printf("[%5.1fs] %13s samples/s  p50 %s  p99 %s  p99.9 %s  max %s us  durable=%s  wal=%s%n",
+                out.printf("[%5.1fs] %13s samples/s  p50 %s  p99 %s  p99.9 %s  max %s us  durable=%s  wal=%s  heap=%s%n",
                     (now - start) / 1e9, Fmt.n(Math.round(rate)), Fmt.us(append.getValueAtPercentile(50)),
                     Fmt.us(append.getValueAtPercentile(99)), Fmt.us(append.getValueAtPercentile(99.9)),
-                    Fmt.us(append.getMaxValue()), Fmt.n(interval.durableSamples()), Fmt.bytes(wal));
+                    Fmt.us(append.getMaxValue()), Fmt.n(interval.durableSamples()), Fmt.bytes(wal), h.describe());
             }
         }
     }

@@ -16,7 +16,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code verify}: reopens a directory (which replays the WAL) and checks every stored sample against
- * the workload's value function. Exit 0 when consistent, 2 on corruption or a bad sample.
+ * the workload's value function: the directory's {@link SampleScheme} (value scheme and step, from
+ * {@value SampleScheme#FILE}; sawtooth with a 1 ms step when the directory predates that file). A
+ * sample off the scheme's time grid is bad too. Exit 0 when consistent, 2 on corruption or a bad sample.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Replay a directory written by load and check every sample.")
@@ -45,6 +47,8 @@ final class VerifyCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dir " + dir + " holds no Sluice data"
                 + " (no shard-NNN directories)");
         }
+        SampleScheme scheme = SampleScheme.read(dir).orElse(SampleScheme.LEGACY);
+        boolean recorded = SampleScheme.read(dir).isPresent();
         Json result = new Json();
         Sluice db;
         try {
@@ -67,8 +71,9 @@ final class VerifyCommand implements Callable<Integer> {
         long checkStart = System.nanoTime();
         try {
             report = db.replayReport();
-            out.printf("replayed %s samples in %ss; checking every sample%n", Fmt.n(report.samples()),
-                String.format("%.3f", report.seconds()));
+            out.printf("replayed %s samples in %ss; checking every sample against %s (%s)%n",
+                Fmt.n(report.samples()), String.format("%.3f", report.seconds()), scheme.describe(),
+                recorded ? SampleScheme.FILE : "no " + SampleScheme.FILE + ": written before it existed");
             long[] refs = collectRefs(db);
             long nextProgress = System.nanoTime() + PROGRESS_NANOS;
             for (long ref : refs) {
@@ -94,10 +99,16 @@ final class VerifyCommand implements Callable<Integer> {
                 final long index = i;
                 db.read(ref, Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
                     n[0]++;
-                    if (Double.doubleToRawLongBits(v) != Double.doubleToRawLongBits(Workload.value(index, ts))) {
+                    if (!scheme.onGrid(ts)) {
+                        if (bad[0] < 5) {
+                            out.printf("  bad sample: series i%d at %d is off the grid %d + k * %d ms%n", index, ts,
+                                scheme.originMillis(), scheme.stepMillis());
+                        }
+                        bad[0]++;
+                    } else if (Double.doubleToRawLongBits(v) != Double.doubleToRawLongBits(scheme.value(index, ts))) {
                         if (bad[0] < 5) {
                             out.printf("  bad sample: series i%d at %d has %s, expected %s%n", index, ts, v,
-                                Workload.value(index, ts));
+                                scheme.value(index, ts));
                         }
                         bad[0]++;
                     }
@@ -110,6 +121,7 @@ final class VerifyCommand implements Callable<Integer> {
         double checkSeconds = (System.nanoTime() - checkStart) / 1e9;
 
         out.println("verify " + dir.toAbsolutePath());
+        out.printf("  %-18s %s%n", "workload", scheme.describe());
         out.printf("  %-18s %s%n", "series", Fmt.n(series));
         out.printf("  %-18s %s%n", "samples", Fmt.n(samples));
         out.printf("  %-18s %s%n", "bad samples", Fmt.n(bad[0]));
@@ -139,6 +151,8 @@ final class VerifyCommand implements Callable<Integer> {
             .put("repaired", report.repaired())
             .put("dropped_records", report.droppedRecords())
             .put("dropped_bytes", report.droppedBytes())
+            .put("values", scheme.values().toString())
+            .put("step_ms", scheme.stepMillis())
             .put("machine", MachineInfo.json());
         if (json != null) {
             result.writeTo(json);

@@ -7,9 +7,31 @@ import io.sluice.engine.Labels;
  *
  * <p>Series {@code i} (0 &lt;= i &lt; N) with {@code L} labels has {@code __name__=metric_<i mod 100>},
  * {@code host=host_<i mod 1000>}, {@code instance=i<i>}, and labels 4..L named {@code l4..lL}
- * with value {@code v<i mod 10>}. Each series' timestamps strictly increase. The value of series
- * {@code i} at timestamp {@code ts} is {@link #value(long, long)}: {@code 1024 * i + (ts mod 1024)},
- * an exact double, so a sample that lands in the wrong series or at the wrong time is caught.
+ * with value {@code v<i mod 10>}. Each series' timestamps strictly increase, on the grid
+ * {@code origin + k * step} of the directory's {@link SampleScheme}; {@code k} is the sample's step
+ * index. The value of series {@code i} at timestamp {@code ts} (step index {@code k}) is one of:
+ * <ul>
+ *   <li>{@link Values#SAWTOOTH} ({@code --values sawtooth}, the default): {@link #value(long, long)},
+ *       {@code 1024 * i + (ts mod 1024)}, an exact double, so a sample that lands in the wrong series
+ *       or at the wrong time is caught;</li>
+ *   <li>{@link Values#MIXED} ({@code --values mixed}): {@link #mixed(long, long)}, shaped like real
+ *       scrapes. With {@code h(i, k) = mix64(mix64(i) + k * 0x9E3779B97F4A7C15) >>> 1} (wrapping
+ *       64-bit arithmetic; {@code mix64} is SplitMix64's finalizer; the shift makes {@code h} a
+ *       non-negative 63-bit number, so {@code mod} is the ordinary remainder) and
+ *       {@code kind = i mod 10}:
+ *       <ul>
+ *         <li>kinds 0-4 (50%), counters: {@code 50 * k + (h(i, k) mod 51)}, never negative, and each
+ *             step adds 0 to 100;</li>
+ *         <li>kinds 5-8 (40%), gauges with two decimals: {@code cents / 100.0}, where
+ *             {@code cents = center(i) + sum over j = k-7..k of (h(i, j) mod 101 - 50)} and
+ *             {@code center(i) = h(i, -1) mod 100000}: a walk that stays within 400 cents of the
+ *             center (consecutive values differ by {@code d(k) - d(k-8)});</li>
+ *         <li>kind 9 (10%), constants: {@code h(i, -2) mod 1000}.</li>
+ *       </ul>
+ *       It depends only on {@code i} and {@code k}, so {@code verify} recomputes it from the sample's
+ *       series and timestamp with the directory's recorded step and origin.</li>
+ * </ul>
+ * {@link #fill} computes a run of consecutive values for the producers without allocating.
  *
  * <p>Threading: immutable.
  */
@@ -60,6 +82,144 @@ public final class Workload {
     /** The value of series {@code i} at {@code ts}: {@code 1024 * i + (ts mod 1024)}. */
     public static double value(long i, long ts) {
         return (double) ((i << 10) | (ts & 1023));
+    }
+
+    /** How a sample's value follows from its series and time: {@code load --values}. */
+    public enum Values {
+        /** {@code 1024 * i + (ts mod 1024)}: {@link #value(long, long)}. */
+        SAWTOOTH,
+        /** Counters, gauges and constants: {@link #mixed(long, long)}. */
+        MIXED;
+
+        /** The flag's spelling: {@code sawtooth}, {@code mixed}. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
+         * The scheme a flag value names.
+         *
+         * @throws IllegalArgumentException naming the accepted values
+         */
+        public static Values parse(String text) {
+            for (Values v : values()) {
+                if (v.toString().equals(text)) {
+                    return v;
+                }
+            }
+            throw new IllegalArgumentException("unknown value scheme '" + text + "': use sawtooth or mixed");
+        }
+    }
+
+    /** What a series is under {@link Values#MIXED}, by {@code kind = i mod 10}. */
+    public enum Shape {
+        /** Kinds 0-4: a counter, {@code 50 * k + (h(i, k) mod 51)}. */
+        COUNTER,
+        /** Kinds 5-8: a gauge, a walk with two decimals within 400 cents of its center. */
+        GAUGE,
+        /** Kind 9: a constant, {@code h(i, -2) mod 1000}. */
+        CONSTANT
+    }
+
+    private static final long GAMMA = 0x9E3779B97F4A7C15L;
+    /** A gauge's value is the sum of this many of its series' steps ({@code j = k-7..k}). */
+    static final int GAUGE_WINDOW = 8;
+
+    /** What series {@code i} is under {@code --values mixed}: kinds ({@code i mod 10}) 0-4, 5-8 and 9. */
+    public static Shape shape(long i) {
+        long kind = Math.floorMod(i, 10L);
+        return kind < 5 ? Shape.COUNTER : kind < 9 ? Shape.GAUGE : Shape.CONSTANT;
+    }
+
+    /** SplitMix64's finalizer (Stafford's variant 13): a bijective 64-bit mix. */
+    static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** {@code h(i, k)} of the mixed scheme: a non-negative 63-bit hash of series and step index. */
+    public static long h(long i, long k) {
+        return hashWithSeed(mix64(i), k);
+    }
+
+    private static long hashWithSeed(long seed, long k) {
+        return mix64(seed + k * GAMMA) >>> 1;
+    }
+
+    /** A gauge's fixed center in cents: {@code h(i, -1) mod 100000}. */
+    public static long gaugeCenter(long i) {
+        return h(i, -1) % 100_000;
+    }
+
+    /** A gauge's step {@code d(j) = h(i, j) mod 101 - 50}, in cents; {@code seed} is {@code mix64(i)}. */
+    private static long gaugeStep(long seed, long j) {
+        return hashWithSeed(seed, j) % 101 - 50;
+    }
+
+    /** A gauge's value at step index {@code k}, in cents. */
+    public static long gaugeCents(long i, long k) {
+        long seed = mix64(i);
+        long cents = gaugeCenter(i);
+        for (long j = k - (GAUGE_WINDOW - 1); j <= k; j++) {
+            cents += gaugeStep(seed, j);
+        }
+        return cents;
+    }
+
+    /** The value of series {@code i} at step index {@code k} under {@code --values mixed} (see the class comment). */
+    public static double mixed(long i, long k) {
+        switch (shape(i)) {
+            case COUNTER:
+                return (double) (50 * k + h(i, k) % 51);
+            case GAUGE:
+                return gaugeCents(i, k) / 100.0;
+            default:
+                return (double) (h(i, -2) % 1000);
+        }
+    }
+
+    /**
+     * Writes the values of series {@code i} for {@code n} consecutive samples into {@code out[0..n)}: the
+     * first at step index {@code k0} and timestamp {@code ts0}, each next one step ({@code stepMillis})
+     * later. Equal, bit for bit, to {@link #value(long, long)} or {@link #mixed(long, long)} per sample,
+     * and allocation-free: a gauge costs two hashes per sample (its window slides), not eight.
+     */
+    public static void fill(Values values, long i, long k0, long ts0, long stepMillis, int n, double[] out) {
+        if (values == Values.SAWTOOTH) {
+            long hi = i << 10;
+            long ts = ts0;
+            for (int j = 0; j < n; j++) {
+                out[j] = (double) (hi | (ts & 1023));
+                ts += stepMillis;
+            }
+            return;
+        }
+        long seed = mix64(i);
+        switch (shape(i)) {
+            case COUNTER:
+                for (int j = 0; j < n; j++) {
+                    long k = k0 + j;
+                    out[j] = (double) (50 * k + hashWithSeed(seed, k) % 51);
+                }
+                break;
+            case GAUGE:
+                long cents = gaugeCents(i, k0);
+                for (int j = 0; j < n; j++) {
+                    if (j > 0) {
+                        long k = k0 + j;
+                        cents += gaugeStep(seed, k) - gaugeStep(seed, k - GAUGE_WINDOW);
+                    }
+                    out[j] = cents / 100.0;
+                }
+                break;
+            default:
+                double c = (double) (h(i, -2) % 1000);
+                for (int j = 0; j < n; j++) {
+                    out[j] = c;
+                }
+        }
     }
 
     /**

@@ -71,6 +71,14 @@ class CliTest {
         assertUsageError(run("verify"), "Missing required option: '--dir=PATH'");
         assertUsageError(run("verify", "--dir", tmp.resolve("nope").toString()), "is not a directory");
         assertUsageError(run("frobnicate"), "Unmatched argument");
+        assertUsageError(run("load", "--step", "0ms"), "--step must be at least 1ms, got 0ms");
+        assertUsageError(run("load", "--step", "1500us"), "--step must be a whole number of milliseconds");
+        assertUsageError(run("load", "--step", "15"), "unit");
+        assertUsageError(run("load", "--step", "9999999999999999h"), "too large");
+        assertUsageError(run("load", "--values", "sinus"), "unknown value scheme 'sinus': use sawtooth or mixed");
+        // 10 series x 100 samples each, 10^11 hours apart: the last timestamp would not fit in a long.
+        assertUsageError(run("load", "--step", "100000000000h", "--samples", "1000", "--series", "10"),
+            "--step 100000000000h: sample timestamps would overflow a long");
     }
 
     @Test
@@ -82,12 +90,15 @@ class CliTest {
         assertEquals(0, load.code, load.err + load.out);
         String j = Files.readString(loadJson);
         for (String field : List.of("samples", "seconds", "samples_per_sec", "series", "producers", "shards",
-            "durability", "rejected", "durable_samples", "latency_us", "p50", "p99", "p999", "max", "wal_bytes")) {
+            "durability", "rejected", "durable_samples", "latency_us", "p50", "p99", "p999", "max", "wal_bytes",
+            "heap_bytes", "max_heap_bytes", "values", "step_ms")) {
             assertTrue(j.contains("\"" + field + "\""), "load JSON has " + field + ": " + j);
         }
         assertTrue(j.contains("\"samples\": 300000"), j);
         assertTrue(j.contains("\"durable_samples\": 300000"), j);
         assertTrue(j.contains("\"rejected\": 0"), j);
+        assertTrue(jsonLong(j, "heap_bytes") > 0, j);
+        assertTrue(j.contains("\"values\": \"sawtooth\"") && jsonLong(j, "step_ms") == 1, j);
         assertTrue(load.out.contains("samples/s"), load.out);
 
         Path verifyJson = tmp.resolve("verify.json");
@@ -132,6 +143,9 @@ class CliTest {
         assertEquals(0, r.code, r.err);
         assertTrue(seconds >= 0.9, "200k samples offered at 200k/s take about a second, took " + seconds);
         assertTrue(r.out.contains("offered 200,000 samples/s"), r.out);
+        assertTrue(r.out.lines().anyMatch(l -> l.startsWith("[") && l.matches(".*  heap=[0-9.]+ (B|KiB|MiB|GiB).*")),
+            "the progress lines show the heap after the last GC: " + r.out);
+        assertTrue(r.out.contains("heap after last GC"), r.out);
         long total = 0;
         try (var in = Files.newInputStream(hlog)) {
             org.HdrHistogram.HistogramLogReader reader = new org.HdrHistogram.HistogramLogReader(in);
@@ -305,6 +319,91 @@ class CliTest {
         assertTrue(r.out.contains("bad samples        1"), r.out);
     }
 
+    /** Every sample of series {@code i}'s in {@code dir}, read back through the engine: {ts, value bits} pairs. */
+    private static long[][] samplesOf(Path dir, int series, long i) throws IOException {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            long ref = db.find(new Workload(series, 8).labelsOf(i));
+            java.util.List<long[]> all = new java.util.ArrayList<>();
+            db.read(ref, Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> all.add(new long[] {ts, Double.doubleToRawLongBits(v)}));
+            return all.toArray(new long[0][]);
+        }
+    }
+
+    @Test
+    void aStepOf15sSpacesEachSeriesSamples15000MsApartAndVerifies() throws Exception {
+        Path dir = tmp.resolve("data");
+        Path json = tmp.resolve("load.json");
+        // 10 series x 100 samples per commit: each series gets 300 samples.
+        Run load = run("load", "--samples", "3000", "--series", "10", "--step", "15s", "--dir", dir.toString(), "--keep",
+            "--json", json.toString(), "--quiet");
+        assertEquals(0, load.code, load.err + load.out);
+        assertTrue(load.out.contains("samples: sawtooth values, step 15s, from " + LoadCommand.EPOCH_MILLIS), load.out);
+        assertEquals(15_000, jsonLong(Files.readString(json), "step_ms"));
+        long[][] s = samplesOf(dir, 10, 3);
+        assertEquals(300, s.length);
+        assertEquals(LoadCommand.EPOCH_MILLIS, s[0][0], "a fresh directory starts at the origin");
+        for (int k = 1; k < s.length; k++) {
+            assertEquals(15_000, s[k][0] - s[k - 1][0], "sample " + k);
+        }
+        Run verify = run("verify", "--dir", dir.toString());
+        assertEquals(0, verify.code, verify.out + verify.err);
+        assertTrue(verify.out.contains("workload           sawtooth values, step 15s"), verify.out);
+
+        // A later run keeps the directory's step (here without --step) and continues one step after the newest sample.
+        Run more = run("load", "--samples", "1000", "--series", "10", "--dir", dir.toString(), "--keep", "--quiet");
+        assertEquals(0, more.code, more.err + more.out);
+        long[][] after = samplesOf(dir, 10, 3);
+        assertEquals(400, after.length);
+        for (int k = 1; k < after.length; k++) {
+            assertEquals(15_000, after[k][0] - after[k - 1][0], "sample " + k);
+        }
+        assertEquals(0, run("verify", "--dir", dir.toString()).code);
+        assertUsageError(run("load", "--samples", "1000", "--series", "10", "--step", "1ms", "--dir", dir.toString()),
+            "--step 1ms does not match the sawtooth values, step 15s of");
+        assertUsageError(run("load", "--samples", "1000", "--series", "10", "--values", "mixed", "--dir",
+            dir.toString()), "--values mixed does not match");
+    }
+
+    @Test
+    void mixedValuesVerifyAndATamperedOrOffGridSampleIsCaught() throws Exception {
+        Path dir = tmp.resolve("data");
+        Run load = run("load", "--samples", "20000", "--series", "20", "--values", "mixed", "--step", "10ms", "--dir",
+            dir.toString(), "--keep", "--quiet");
+        assertEquals(0, load.code, load.err + load.out);
+        // Each series' values are the documented formula of its step index: a counter (3) and a gauge (7).
+        for (long i : new long[] {3, 7, 9}) {
+            long[][] s = samplesOf(dir, 20, i);
+            assertEquals(1_000, s.length);
+            for (int k = 0; k < s.length; k++) {
+                assertEquals(LoadCommand.EPOCH_MILLIS + 10L * k, s[k][0]);
+                assertEquals(Double.doubleToRawLongBits(Workload.mixed(i, k)), s[k][1], "series " + i + " k " + k);
+            }
+        }
+        Run verify = run("verify", "--dir", dir.toString());
+        assertEquals(0, verify.code, verify.out + verify.err);
+        assertTrue(verify.out.contains("workload           mixed values, step 10ms"), verify.out);
+        assertTrue(verify.out.contains("OK: every sample matches the workload"), verify.out);
+
+        // A second run continues the counters: one step after the newest, same formula.
+        assertEquals(0, run("load", "--samples", "2000", "--series", "20", "--dir", dir.toString(), "--keep",
+            "--quiet").code);
+        assertEquals(0, run("verify", "--dir", dir.toString()).code);
+
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            Workload w = new Workload(20, 8);
+            Appender app = db.appender();
+            long next = db.maxTimestamp() + 10; // on the grid, one step after the newest sample
+            long k = (next - LoadCommand.EPOCH_MILLIS) / 10;
+            app.add(db.find(w.labelsOf(3)), next, Workload.mixed(3, k) + 1); // a wrong value
+            app.add(db.find(w.labelsOf(7)), next + 5, Workload.mixed(7, k)); // off the grid
+            db.awaitDurable(app.commit());
+        }
+        Run bad = run("verify", "--dir", dir.toString());
+        assertEquals(SluiceBench.EXIT_CORRUPT, bad.code, bad.out);
+        assertTrue(bad.out.contains("bad samples        2"), bad.out);
+        assertTrue(bad.out.contains("is off the grid"), bad.out);
+    }
+
     /** The JSON number after {@code "field": }, or fails. */
     private static long jsonLong(String json, String field) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + field + "\": (-?\\d+)").matcher(json);
@@ -346,6 +445,14 @@ class CliTest {
         assertEquals(t0, jsonLong(j, "min_time"));
         assertEquals(t0 + perSeries - 1, jsonLong(j, "max_time"));
         assertEquals(series, jsonLong(j, "matched_series"));
+        // Storage: the head holds the samples (all of them until blocks exist); the WAL is on disk.
+        long headSamples = jsonLong(j, "head_samples");
+        assertTrue(headSamples > 0 && headSamples <= (long) series * perSeries, j);
+        assertTrue(jsonLong(j, "head_chunks") >= 0 && jsonLong(j, "head_chunk_bytes") >= 0, j);
+        assertTrue(jsonLong(j, "head_chunks") > 0 || jsonLong(j, "head_chunk_bytes") == 0, "no chunks, no bytes: " + j);
+        assertTrue(jsonLong(j, "wal_bytes") > 0, j);
+        assertTrue(summary.out.matches("(?s).*\n  storage +head [0-9,]+ samples in [0-9,]+ chunks \\(.*\\), WAL .*"),
+            summary.out);
         assertTrue(summary.out.contains("label names by value cardinality (top 8 of 8)"), summary.out);
         assertTrue(summary.out.matches("(?s).*instance\\s+2,000.*host\\s+1,000.*__name__\\s+100.*"), summary.out);
 
