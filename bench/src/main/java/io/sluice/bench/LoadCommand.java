@@ -117,9 +117,13 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no per-second progress lines")
     boolean quiet;
 
+    @Option(names = "--head-chunk-file-size", paramLabel = "BYTES", converter = Converters.CountConverter.class,
+        description = "head-chunk file size in bytes, a multiple of 4096 from 65536 (default: ${DEFAULT-VALUE})")
+    long headChunkFileSize = SluiceConfig.DEFAULT_HEAD_CHUNK_FILE_SIZE;
+
     @Option(names = "--retention", paramLabel = "D", converter = Converters.DurationConverter.class,
-        description = "delete WAL segments whose samples are all older than D in sample time, e.g. 20s (default: keep"
-            + " everything)")
+        description = "delete head-chunk files whose chunks all ended more than D ago in sample time, e.g. 20s"
+            + " (default: keep everything)")
     Duration retention = Duration.ZERO;
 
     @Option(names = "--wal-bytes-log", paramLabel = "FILE",
@@ -179,14 +183,14 @@ final class LoadCommand implements Callable<Integer> {
         try {
             SluiceConfig.Builder b = SluiceConfig.builder().dir(dataDir).durability(durability)
                 .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize)
-                .retention(retention);
+                .headChunkFileSize(headChunkFileSize).retention(retention);
             if (shards != 0) {
                 b.shards(shards);
             }
             return b.build();
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage().replace("shards must", "--shards must").replace("ring size", "--ring-size")
-                .replace("event capacity", "--event-capacity").replace("segment size", "--segment-size"));
+                .replace("event capacity", "--event-capacity").replace("segment size", "--segment-size").replace("head-chunk file size", "--head-chunk-file-size"));
         }
     }
 

@@ -39,6 +39,7 @@ import java.util.Arrays;
  * <p>Threading: the replaying thread of the shard.
  */
 final class ShardRecovery implements FrameVisitor {
+    private static final System.Logger LOG = System.getLogger("io.sluice.engine");
     private final int shard;
     private final SeriesRegistry registry;
     private final ShardHead head;
@@ -303,7 +304,19 @@ final class ShardRecovery implements FrameVisitor {
                         f == null ? pos : pos - f.basePosition(), chainCount[id] + " chunk(s) of series "
                         + SeriesRef.toString(SeriesRef.of(shard, id)) + ", which no series record defines");
                 }
+                // Repair cut this series' record from the WAL: its chunks go too, padded so the next
+                // open does not find them again.
+                long pos = chainLast[id];
+                int left = chainCount[id];
+                while (left-- > 0 && pos != HeadChunkDescriptor.NO_PREVIOUS) {
+                    long previous = previousOf(pos);
+                    chunkSamples -= head.chunkLog().padChunk(pos);
+                    pos = previous;
+                }
                 chunks -= chainCount[id];
+                LOG.log(System.Logger.Level.WARNING, "repair: shard {0}: dropped {1} head chunk(s) of series {2},"
+                    + " whose series record was cut from the WAL", shard, chainCount[id],
+                    SeriesRef.toString(SeriesRef.of(shard, id)));
             }
         }
         XorIterator it = new XorIterator();
@@ -333,6 +346,20 @@ final class ShardRecovery implements FrameVisitor {
                 s.accept(ts, bits);
             }
         }
+    }
+
+    /** The chain's previous chunk of the chunk at {@code pos}, relinks applied. */
+    private long previousOf(long pos) {
+        long relinked = relinks.get(pos);
+        if (relinked != relinks.missingValue()) {
+            return relinked;
+        }
+        WalSegment f = io.sluice.wal.WalSegments.find(head.chunkLog().files(), pos);
+        if (f == null) {
+            return HeadChunkDescriptor.NO_PREVIOUS;
+        }
+        int body = (int) (pos - f.basePosition()) + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+        return f.mapping().buffer().getLong(body + HeadChunkDescriptor.PREVIOUS_OFFSET);
     }
 
     @Override

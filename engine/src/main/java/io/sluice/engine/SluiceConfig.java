@@ -190,7 +190,7 @@ public final class SluiceConfig {
         private String hasherId = LabelsHasher.DEFAULT_ID;
         private boolean prefaultSegments = true;
         private Duration retention = Duration.ZERO;
-        private Duration retentionCheckInterval = Duration.ofSeconds(1);
+        private Duration retentionCheckInterval = Duration.ZERO;
         private Duration blockRange = Duration.ofHours(2);
         private long headChunkFileSize = DEFAULT_HEAD_CHUNK_FILE_SIZE;
         private int walTruncateSegments = 2;
@@ -221,7 +221,8 @@ public final class SluiceConfig {
         }
 
         /**
-         * Least wall time between two retention checks in one shard (default 1s).
+         * Least wall time between two retention checks in one shard (default 0: at every batch; the
+         * check compares the oldest head-chunk file's newest time with the cutoff, so it is cheap).
          *
          * @throws IllegalArgumentException if negative
          */

@@ -328,6 +328,34 @@ public final class HeadChunkLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Repair: turns the chunk frame at {@code position} into a padding frame of the same length, so
+     * that later opens skip it (a chunk of a series whose series record repair cut from the WAL).
+     * Replay's thread only, before the log is handed to the shard's writer.
+     *
+     * @return the samples the chunk held
+     */
+    public int padChunk(long position) throws IOException {
+        WalSegment f = WalSegments.find(files.snapshot(), position);
+        if (f == null) {
+            return 0;
+        }
+        UnsafeBuffer b = f.mapping().buffer();
+        int off = (int) (position - f.basePosition());
+        int len = b.getInt(off + LENGTH_OFFSET);
+        int body = off + BODY_OFFSET;
+        if (b.getByte(body) != HeadChunkDescriptor.TYPE_CHUNK) {
+            return 0;
+        }
+        int samples = b.getShort(body + HeadChunkDescriptor.SAMPLES_OFFSET) & 0xFFFF;
+        b.putByte(body, TYPE_PAD);
+        commitFrame(b, f.mapping().byteBuffer(), off, len);
+        fs.force(f.mapping());
+        repairedFrames++;
+        repairedBytes += framedLength(len);
+        return samples;
+    }
+
     private int nextValidFrame(UnsafeBuffer b, ByteBuffer view, int from, int limit) {
         for (int p = (from + 7) & ~7; p + HEADER_LENGTH <= limit; p += 8) {
             int len = b.getInt(p + LENGTH_OFFSET);
