@@ -37,7 +37,7 @@ class CloseTest {
         AtomicBoolean stop = new AtomicBoolean();
         Thread[] load = busy(stop, Runtime.getRuntime().availableProcessors());
         try {
-            for (int round = 0; round < 40; round++) {
+            for (int round = 0; round < 25; round++) {
                 Path dir = tmp.resolve("r" + round);
                 int samples = 1 + round % 5;
                 Labels labels = Labels.of("__name__", "m", "round", Integer.toString(round));
