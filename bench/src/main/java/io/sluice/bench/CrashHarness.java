@@ -165,8 +165,17 @@ public final class CrashHarness {
     }
 
     private SluiceConfig config(Durability durability) {
-        return SluiceConfig.builder().dir(o.dir).shards(o.shards).segmentSize(o.segmentSize).durability(durability)
-            .build();
+        return config(o.dir, o.shards, o.segmentSize, durability);
+    }
+
+    /**
+     * The child's and the checker's configuration: small segments and head-chunk files and a WAL
+     * truncated after two sealed segments, so that a kill often lands while a chunk file is written or
+     * rolled and while a truncation writes its checkpoint and deletes segments.
+     */
+    static SluiceConfig config(java.nio.file.Path dir, int shards, long segmentSize, Durability durability) {
+        return SluiceConfig.builder().dir(dir).shards(shards).segmentSize(segmentSize).eventCapacity(128)
+            .headChunkFileSize(64 * 1024).walTruncateSegments(2).durability(durability).build();
     }
 
     /**

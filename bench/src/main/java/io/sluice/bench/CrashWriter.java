@@ -37,8 +37,7 @@ public final class CrashWriter {
         SplittableRandom rnd = new SplittableRandom(Long.parseLong(args[5]));
         PrintStream out = System.out;
         Workload workload = new Workload(series, CrashHarness.LABELS);
-        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(shards).segmentSize(segmentSize)
-            .durability(durability).build())) {
+        try (Sluice db = Sluice.open(CrashHarness.config(dir, shards, segmentSize, durability))) {
             long[] refs = new long[series];
             for (int i = 0; i < series; i++) {
                 refs[i] = db.series(workload.labelsOf(i));
