@@ -20,14 +20,18 @@ import io.sluice.engine.Labels;
  *       non-negative 63-bit number, so {@code mod} is the ordinary remainder) and
  *       {@code kind = i mod 10}:
  *       <ul>
- *         <li>kinds 0-4 (50%), counters: {@code 50 * k + (h(i, k) mod 51)}, never negative, and each
- *             step adds 0 to 100;</li>
- *         <li>kinds 5-8 (40%), gauges with two decimals: {@code cents / 100.0}, where
- *             {@code cents = center(i) + sum over j = k-7..k of (h(i, j) mod 101 - 50)} and
+ *         <li>kinds 0-4 (50%), counters that move every other step: with {@code b = k / 2},
+ *             {@code 50 * b + (h(i, b) mod 51)}, never negative, each move adding 0 to 100;</li>
+ *         <li>kinds 5-8 (40%), gauges with two decimals that move every fifth step: with
+ *             {@code b = k / 5}, {@code cents / 100.0}, where
+ *             {@code cents = center(i) + sum over j = b-7..b of (h(i, j) mod 101 - 50)} and
  *             {@code center(i) = h(i, -1) mod 100000}: a walk that stays within 400 cents of the
- *             center (consecutive values differ by {@code d(k) - d(k-8)});</li>
+ *             center (consecutive moves differ by {@code d(b) - d(b-8)});</li>
  *         <li>kind 9 (10%), constants: {@code h(i, -2) mod 1000}.</li>
  *       </ul>
+ *       The move rates are what real scrapes look like to Gorilla compression: an unchanged value
+ *       costs one bit, a two-decimal gauge's move about six bytes (its binary fraction never ends).
+ *       They put the mix near Prometheus' own 1.3 bytes per sample (docs/benchmarks.md).
  *       It depends only on {@code i} and {@code k}, so {@code verify} recomputes it from the sample's
  *       series and timestamp with the directory's recorded step and origin.</li>
  * </ul>
@@ -158,7 +162,7 @@ public final class Workload {
         return hashWithSeed(seed, j) % 101 - 50;
     }
 
-    /** A gauge's value at step index {@code k}, in cents. */
+    /** A gauge's value at move index {@code k} (step index / {@link #GAUGE_EVERY}), in cents. */
     public static long gaugeCents(long i, long k) {
         long seed = mix64(i);
         long cents = gaugeCenter(i);
@@ -168,13 +172,20 @@ public final class Workload {
         return cents;
     }
 
+    /** A counter moves every this many steps. */
+    static final long COUNTER_EVERY = 2;
+    /** A gauge moves every this many steps. */
+    static final long GAUGE_EVERY = 5;
+
     /** The value of series {@code i} at step index {@code k} under {@code --values mixed} (see the class comment). */
     public static double mixed(long i, long k) {
         switch (shape(i)) {
-            case COUNTER:
-                return (double) (50 * k + h(i, k) % 51);
+            case COUNTER: {
+                long b = Math.floorDiv(k, COUNTER_EVERY);
+                return (double) (50 * b + h(i, b) % 51);
+            }
             case GAUGE:
-                return gaugeCents(i, k) / 100.0;
+                return gaugeCents(i, Math.floorDiv(k, GAUGE_EVERY)) / 100.0;
             default:
                 return (double) (h(i, -2) % 1000);
         }
@@ -200,16 +211,18 @@ public final class Workload {
         switch (shape(i)) {
             case COUNTER:
                 for (int j = 0; j < n; j++) {
-                    long k = k0 + j;
-                    out[j] = (double) (50 * k + hashWithSeed(seed, k) % 51);
+                    long b = Math.floorDiv(k0 + j, COUNTER_EVERY);
+                    out[j] = (double) (50 * b + hashWithSeed(seed, b) % 51);
                 }
                 break;
             case GAUGE:
-                long cents = gaugeCents(i, k0);
+                long b = Math.floorDiv(k0, GAUGE_EVERY);
+                long cents = gaugeCents(i, b);
                 for (int j = 0; j < n; j++) {
-                    if (j > 0) {
-                        long k = k0 + j;
-                        cents += gaugeStep(seed, k) - gaugeStep(seed, k - GAUGE_WINDOW);
+                    long bj = Math.floorDiv(k0 + j, GAUGE_EVERY);
+                    if (bj != b) { // moves by one window step at each new move index
+                        b = bj;
+                        cents += gaugeStep(seed, b) - gaugeStep(seed, b - GAUGE_WINDOW);
                     }
                     out[j] = cents / 100.0;
                 }

@@ -67,7 +67,7 @@ class WorkloadTest {
     }
 
     @Test
-    void countersNeverDecreaseAndEachStepAddsFrom0To100() {
+    void countersNeverDecreaseAndEachMoveAddsFrom0To100EveryOtherStep() {
         int[] seen = new int[101];
         for (long i = 0; i < 200; i++) {
             if (Workload.shape(i) != Workload.Shape.COUNTER) {
@@ -79,6 +79,9 @@ class WorkloadTest {
                 double v = Workload.mixed(i, k);
                 double inc = v - prev;
                 assertTrue(inc >= 0 && inc <= 100 && inc == Math.rint(inc), "series " + i + " step " + k + ": +" + inc);
+                if (k % 2 == 1) {
+                    assertEquals(0.0, inc, "a counter moves every other step");
+                }
                 seen[(int) inc]++;
                 prev = v;
             }
@@ -88,7 +91,7 @@ class WorkloadTest {
     }
 
     @Test
-    void gaugesStayWithin400CentsOfTheirCenterWithTwoExactDecimals() {
+    void gaugesStayWithin400CentsOfTheirCenterWithTwoExactDecimalsAndMoveEveryFifthStep() {
         for (long i = 5; i < 1_000; i += 10) {
             for (long j = i; j < i + 4; j++) {
                 assertEquals(Workload.Shape.GAUGE, Workload.shape(j));
@@ -101,7 +104,10 @@ class WorkloadTest {
                     double v = Workload.mixed(j, k);
                     long cents = Math.round(v * 100);
                     assertEquals(cents / 100.0, v, "two decimals, exactly cents / 100.0");
-                    assertEquals(Workload.gaugeCents(j, k), cents);
+                    assertEquals(Workload.gaugeCents(j, k / 5), cents, "a gauge moves every fifth step");
+                    if (k % 5 != 0) {
+                        assertEquals(prev, v, "and holds in between");
+                    }
                     assertTrue(Math.abs(cents - center) <= 400, "series " + j + " step " + k + ": " + cents
                         + " cents, center " + center);
                     assertTrue(Math.abs(v - prev) <= 1.00 + 1e-9, "a step moves at most 100 cents");
