@@ -136,4 +136,21 @@ public class AppendBenchmark {
         }
         return app.commit();
     }
+
+    /**
+     * Scrape-shaped commits: one sample of each of {@code BATCH} series per commit (one MIXED record),
+     * the shape that used to grow the store's position arrays per sample.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long scrapeShaped(Producer p) {
+        Appender app = p.app;
+        long ts = ++p.ts;
+        for (int j = 0; j < BATCH; j++) {
+            int s = (p.next + j) % SERIES_PER_PRODUCER;
+            app.add(p.refs[s], ts, Workload.value(p.ids[s], ts));
+        }
+        p.next = (p.next + BATCH) % SERIES_PER_PRODUCER;
+        return app.commit();
+    }
 }
