@@ -57,6 +57,8 @@ final class ShardRecovery implements FrameVisitor {
     private final Long2LongHashMap relinks = new Long2LongHashMap(Long.MIN_VALUE);
     private long chunks;
     private long chunkSamples;
+    private long oldest = Long.MAX_VALUE;
+    private long newest = Long.MIN_VALUE;
     // Replay's own ordering check through checkpoint and WAL, by local id (the head may skip samples).
     private long[] replayLast = new long[0];
     /** Scratch for validating a MIXED record: each entry's series' newest timestamp before it. */
@@ -112,6 +114,10 @@ final class ShardRecovery implements FrameVisitor {
             chainLast[id] = position;
             chainCount[id]++;
             chainMax[id] = maxTime;
+            if (maxTime >= head.bounds().readMinValid()) {
+                oldest = Math.min(oldest, minTime);
+                newest = Math.max(newest, maxTime);
+            }
             chunks++;
             chunkSamples += n;
             return true;
@@ -262,11 +268,23 @@ final class ShardRecovery implements FrameVisitor {
 
     /** A sample the chunk log already holds is skipped; others go to the open chunk. */
     private void appendToHead(HeadSeries s, long ts, long bits) throws IOException {
-        if (ts <= s.persistedMaxTime()) {
-            skippedSamples++;
+        if (ts <= s.persistedMaxTime() || ts < head.bounds().readMinValid()) {
+            skippedSamples++; // in a head chunk already, or in a block
             return;
         }
         head.append(s, ts, bits);
+        oldest = Math.min(oldest, ts);
+        newest = Math.max(newest, ts);
+    }
+
+    /** The oldest sample the head holds after replay (a lower bound), or {@link Long#MAX_VALUE}. */
+    long oldest() {
+        return oldest;
+    }
+
+    /** The newest sample the head holds after replay, or {@link Long#MIN_VALUE}. */
+    long newest() {
+        return newest;
     }
 
     /** The series of {@code ref}, whose SERIES record must already have been replayed (invariant 2). */

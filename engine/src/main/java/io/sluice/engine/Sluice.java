@@ -18,6 +18,7 @@ import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.head.HeadChunkDescriptor;
 import io.sluice.head.HeadChunkLog;
+import io.sluice.head.HeadBounds;
 import io.sluice.head.HeadSeries;
 import io.sluice.head.ShardHead;
 import io.sluice.wal.Checkpoints;
@@ -81,6 +82,9 @@ public final class Sluice implements AutoCloseable {
     private final int shards;
     private final SeriesRegistry registry;
     private final ShardHead[] heads;
+    private final BlockStore blocks;
+    private final HeadBounds bounds;
+    private Compactor compactor;
     private final PostingsShard[] indexes;
     private final QueryMetrics queryMetrics = new QueryMetrics();
     private final ShardCounters[] counters;
@@ -99,6 +103,7 @@ public final class Sluice implements AutoCloseable {
     private final Object closeLock = new Object();
 
     private Sluice(SluiceConfig config, Path dir, int shards, SeriesRegistry registry, ShardHead[] heads,
+                   BlockStore blocks, HeadBounds bounds,
                    PostingsShard[] indexes, ShardCounters[] counters, ShardProgress[] progress, MetricsCollector collector, IngestRing ring,
                    EngineState state, ReplayReport replayReport, FileChannel lockChannel, FileLock lock,
                    SegmentPreparer preparer, ReentrantReadWriteLock readers, ExecutorService retirer) {
@@ -110,6 +115,8 @@ public final class Sluice implements AutoCloseable {
         this.shards = shards;
         this.registry = registry;
         this.heads = heads;
+        this.blocks = blocks;
+        this.bounds = bounds;
         this.indexes = indexes;
         this.counters = counters;
         this.progress = progress;
@@ -187,6 +194,22 @@ public final class Sluice implements AutoCloseable {
         int shards = resolveShards(config, dir);
         checkFits(config, shards);
         long segmentSize = config.segmentSize();
+        BlockStore blocks = BlockStore.open(dir);
+        try {
+            return openWithBlocks(config, fs, dir, lockChannel, lock, wals, preparer, retirer, shards, blocks);
+        } catch (IOException | RuntimeException | Error e) {
+            blocks.close();
+            throw e;
+        }
+    }
+
+    private static Sluice openWithBlocks(SluiceConfig config, WalFileSystem fs, Path dir, FileChannel lockChannel,
+                                         FileLock lock, List<ShardWal> wals, SegmentPreparer preparer,
+                                         ExecutorService retirer, int shards, BlockStore blocks) throws IOException {
+        long segmentSize = config.segmentSize();
+        // Blocks hold everything before their newest end: replay skips it, and the head never takes it again.
+        HeadBounds bounds = new HeadBounds();
+        bounds.raiseReadMinValid(blocks.view().headFrom());
         SeriesRegistry registry = new SeriesRegistry(shards, config.hasher(), labels -> {
             long framed = FrameDescriptor.framedLength(SeriesRecord.bodyLength(labels));
             if (SegmentDescriptor.HEADER_LENGTH + framed + FrameDescriptor.END_FRAME_LENGTH > segmentSize) {
@@ -201,7 +224,7 @@ public final class Sluice implements AutoCloseable {
         PostingsShard[] indexes = new PostingsShard[shards];
         for (int s = 0; s < shards; s++) {
             segments[s] = new WalSegments();
-            heads[s] = new ShardHead(s, config.blockRange().toMillis());
+            heads[s] = new ShardHead(s, config.blockRange().toMillis(), bounds);
             indexes[s] = new PostingsShard();
             recoveries[s] = new ShardRecovery(s, registry, heads[s], indexes[s]);
         }
@@ -248,10 +271,16 @@ public final class Sluice implements AutoCloseable {
         IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(),
             config.durability(), handlers, progress, registry, state, signal);
         MetricsCollector collector = new MetricsCollector(latencies, counters);
-        Sluice db = new Sluice(config, dir, shards, registry, heads, indexes, counters, progress, collector, ring, state,
+        for (int s = 0; s < shards; s++) {
+            progress[s].times(recoveries[s].oldest(), recoveries[s].newest());
+        }
+        Sluice db = new Sluice(config, dir, shards, registry, heads, blocks, bounds, indexes, counters, progress, collector, ring, state,
             report, lockChannel, lock, preparer, readers, retirer);
+        db.compactor = new Compactor(heads, progress, registry, ring, blocks, bounds, readers,
+            config.blockRange().toMillis(), config.retention().toMillis(), config.compaction());
         ring.start();
         db.metricsThread.start();
+        db.compactor.start();
         LOG.log(System.Logger.Level.DEBUG, "opened {0}: {1} shard(s), replayed {2} samples in {3}s", dir, shards,
             report.samples(), seconds);
         return db;
@@ -543,12 +572,25 @@ public final class Sluice implements AutoCloseable {
         Objects.requireNonNull(consumer, "consumer");
         int shard = SeriesRef.shard(ref);
         if (shard >= shards || ref < 0) {
+            checkReadable();
             return 0;
         }
         readers.readLock().lock();
         try {
             checkReadable();
-            return heads[shard].read(SeriesRef.localId(ref), mint, maxt, consumer, new ShardHead.ReadScratch());
+            // One view for the whole read: blocks before headFrom, the head from it on.
+            BlockStore.View view = blocks.view();
+            long delivered = 0;
+            if (view.blocks().length > 0 && mint < view.headFrom()) {
+                Labels labels = registry.labels(ref);
+                if (labels != null) {
+                    delivered += BlockQueries.read(view.blocks(), labels, mint, Math.min(maxt, view.headFrom() - 1),
+                        consumer, new long[] {Long.MIN_VALUE});
+                }
+            }
+            delivered += heads[shard].read(SeriesRef.localId(ref), Math.max(mint, view.headFrom()), maxt, consumer,
+                new ShardHead.ReadScratch());
+            return delivered;
         } finally {
             readers.readLock().unlock();
         }
@@ -561,6 +603,14 @@ public final class Sluice implements AutoCloseable {
      */
     public void forEachSeries(LongConsumer consumer) {
         Objects.requireNonNull(consumer, "consumer");
+        for (long ref : allRefs()) {
+            consumer.accept(ref);
+        }
+    }
+
+    /** Every series of the head (with a WAL record) and of the blocks, in ref order. */
+    private long[] allRefs() {
+        org.roaringbitmap.longlong.Roaring64Bitmap refs = new org.roaringbitmap.longlong.Roaring64Bitmap();
         readers.readLock().lock();
         try {
             checkReadable();
@@ -569,13 +619,42 @@ public final class Sluice implements AutoCloseable {
                 for (int id = 0; id < limit; id++) {
                     HeadSeries h = heads[s].get(id);
                     if (h != null && h.isLogged()) {
-                        consumer.accept(SeriesRef.of(s, id));
+                        refs.addLong(SeriesRef.of(s, id));
                     }
                 }
             }
+            for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
+                addBlockSeries(b, b.allSeries(), refs);
+            }
+        } catch (io.sluice.block.BlockCorruptionException e) {
+            throw new java.io.UncheckedIOException(e);
         } finally {
             readers.readLock().unlock();
         }
+        return sortedRefs(refs);
+    }
+
+    /** Adds the refs of a block's series (registered in memory if the head never saw them). */
+    private void addBlockSeries(io.sluice.block.BlockReader b, RoaringBitmap ids,
+                                org.roaringbitmap.longlong.Roaring64Bitmap refs)
+        throws io.sluice.block.BlockCorruptionException {
+        IntIterator it = ids.getIntIterator();
+        while (it.hasNext()) {
+            refs.addLong(registry.getOrCreate(b.labels(it.next())));
+        }
+    }
+
+    /** Refs sorted as the API promises: shard, then local id. */
+    private static long[] sortedRefs(org.roaringbitmap.longlong.Roaring64Bitmap refs) {
+        long[] out = refs.toArray();
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (out[i] & 0xFFFF) << 47 | (out[i] >>> 16); // shard first
+        }
+        java.util.Arrays.sort(out);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (out[i] & ((1L << 47) - 1)) << 16 | (out[i] >>> 47);
+        }
+        return out;
     }
 
     /**
@@ -596,8 +675,32 @@ public final class Sluice implements AutoCloseable {
         return refs;
     }
 
-    /** Scatter: each shard's index answers for its series; gather: the refs, shard by shard. */
+    /** The head's answer (each shard's index) and every block's, as refs in ref order. */
     private long[] select(Matcher[] matchers) {
+        BlockStore.View view = blocks.view();
+        if (view.blocks().length == 0) {
+            return selectHead(matchers);
+        }
+        org.roaringbitmap.longlong.Roaring64Bitmap refs = new org.roaringbitmap.longlong.Roaring64Bitmap();
+        for (long ref : selectHead(matchers)) {
+            refs.addLong(ref);
+        }
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
+                addBlockSeries(b, b.select(matchers), refs);
+            }
+        } catch (io.sluice.block.BlockCorruptionException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            readers.readLock().unlock();
+        }
+        return sortedRefs(refs);
+    }
+
+    /** Scatter: each shard's index answers for its series; gather: the refs, shard by shard. */
+    private long[] selectHead(Matcher[] matchers) {
         RoaringBitmap[] perShard = new RoaringBitmap[shards];
         long total = 0;
         for (int s = 0; s < shards; s++) {
@@ -649,6 +752,15 @@ public final class Sluice implements AutoCloseable {
         for (PostingsShard index : indexes) {
             names.addAll(index.labelNames());
         }
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
+                names.addAll(b.labelNames());
+            }
+        } finally {
+            readers.readLock().unlock();
+        }
         queryMetrics.lookup(System.nanoTime() - start);
         return Collections.unmodifiableList(new ArrayList<>(names));
     }
@@ -690,6 +802,17 @@ public final class Sluice implements AutoCloseable {
                 values.addAll(index.labelValues(name, among));
             }
         }
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
+                values.addAll(matchers.length == 0 ? b.labelValues(name) : b.labelValues(name, b.select(matchers)));
+            }
+        } catch (io.sluice.block.BlockCorruptionException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            readers.readLock().unlock();
+        }
         queryMetrics.lookup(System.nanoTime() - start);
         return Collections.unmodifiableList(new ArrayList<>(values));
     }
@@ -708,7 +831,15 @@ public final class Sluice implements AutoCloseable {
         readers.readLock().lock();
         try {
             checkReadable();
-            return heads[shard].sampleCount(SeriesRef.localId(ref), new ShardHead.ReadScratch());
+            BlockStore.View view = blocks.view();
+            long n = 0;
+            if (view.blocks().length > 0) {
+                Labels labels = registry.labels(ref);
+                if (labels != null) {
+                    n += BlockQueries.sampleCount(view.blocks(), labels);
+                }
+            }
+            return n + heads[shard].sampleCount(SeriesRef.localId(ref), view.headFrom(), new ShardHead.ReadScratch());
         } finally {
             readers.readLock().unlock();
         }
@@ -722,7 +853,7 @@ public final class Sluice implements AutoCloseable {
         readers.readLock().lock();
         try {
             checkReadable();
-            return heads[shard].summarize(SeriesRef.localId(ref), new ShardHead.ReadScratch());
+            return heads[shard].summarize(SeriesRef.localId(ref), blocks.view().headFrom(), new ShardHead.ReadScratch());
         } finally {
             readers.readLock().unlock();
         }
@@ -780,10 +911,11 @@ public final class Sluice implements AutoCloseable {
         try {
             checkReadable();
             ShardHead.ReadScratch scratch = new ShardHead.ReadScratch();
+            long headFrom = blocks.view().headFrom();
             for (int s = 0; s < shards; s++) {
                 int limit = registry.idLimit(s);
                 for (int id = 0; id < limit; id++) {
-                    long[] one = heads[s].summarize(id, scratch);
+                    long[] one = heads[s].summarize(id, headFrom, scratch);
                     head[0] += one[0];
                     head[1] += one[1];
                     head[2] += one[2];
@@ -801,7 +933,61 @@ public final class Sluice implements AutoCloseable {
                 throw new java.io.UncheckedIOException(e);
             }
         }
-        return new StorageStats(head[0], head[1], head[2], wal);
+        BlockStore.View view = blocks.view();
+        long blockSamples = 0;
+        long blockMin = Long.MAX_VALUE;
+        long blockMax = Long.MIN_VALUE;
+        for (io.sluice.block.BlockReader b : view.blocks()) {
+            blockSamples += b.meta().numSamples();
+            blockMin = Math.min(blockMin, b.meta().minTime());
+            blockMax = Math.max(blockMax, b.meta().maxTime());
+        }
+        long blockBytes;
+        try {
+            blockBytes = blocks.bytes();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new StorageStats(head[0], head[1], head[2], wal, view.blocks().length, blockSamples, blockBytes,
+            blockMin, blockMax);
+    }
+
+    /** A block as tools list it. */
+    public record BlockInfo(String ulid, long minTime, long maxTime, long series, long samples, long chunks,
+                            java.nio.file.Path directory) {
+    }
+
+    /**
+     * The blocks readers see now, oldest first (from their meta.json).
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
+    public List<BlockInfo> blocks() {
+        checkReadable();
+        List<BlockInfo> out = new ArrayList<>();
+        for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
+            io.sluice.block.BlockMeta m = b.meta();
+            out.add(new BlockInfo(m.ulid().toString(), m.minTime(), m.maxTime(), m.numSeries(), m.numSamples(),
+                m.numChunks(), b.directory()));
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * Compacts the head now, as the compactor thread would at its next check: every block range that
+     * is due. For tests and tools; the engine does it by itself.
+     *
+     * @throws IOException           if a block could not be written
+     * @throws IllegalStateException if the engine is closed
+     */
+    public void compact() throws IOException {
+        checkReadable();
+        try {
+            compactor.compactNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while compacting", e);
+        }
     }
 
     /**
@@ -811,6 +997,9 @@ public final class Sluice implements AutoCloseable {
      */
     public long maxTimestamp() {
         long[] max = {Long.MIN_VALUE};
+        for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
+            max[0] = Math.max(max[0], b.meta().maxTime() - 1); // an upper bound: a block ends before its maxTime
+        }
         forEachSeries(ref -> {
             HeadSeries s = state(ref);
             if (s != null) {
@@ -855,6 +1044,7 @@ public final class Sluice implements AutoCloseable {
     private void closeLocked() throws IOException {
         // Readers check `closed` under the read lock: once the write lock has been had, none is left
         // in the mapped segments, and none will enter before the ring unmaps them.
+        compactor.stop(); // before the ring: a compaction waits for the shards' progress
         readers.writeLock().lock();
         readers.writeLock().unlock();
         IOException error = null;
@@ -866,6 +1056,7 @@ public final class Sluice implements AutoCloseable {
         for (ShardHead h : heads) {
             h.close(); // no reader is left (see above) and the writers have stopped
         }
+        blocks.close();
         preparer.close(); // after the shards: closing a shard's log discards its prepared segment
         retirer.shutdown(); // idle: each shard's close waited for its retirement in flight
         metricsThread.interrupt();

@@ -44,6 +44,7 @@ public final class SluiceConfig {
     private final Duration blockRange;
     private final long headChunkFileSize;
     private final int walTruncateSegments;
+    private final boolean compaction;
 
     private SluiceConfig(Builder b) {
         this.retention = b.retention;
@@ -51,6 +52,7 @@ public final class SluiceConfig {
         this.blockRange = b.blockRange;
         this.headChunkFileSize = b.headChunkFileSize;
         this.walTruncateSegments = b.walTruncateSegments;
+        this.compaction = b.compaction;
         this.prefaultSegments = b.prefaultSegments;
         this.dir = b.dir;
         this.shards = b.shards;
@@ -174,6 +176,11 @@ public final class SluiceConfig {
         return walTruncateSegments;
     }
 
+    /** Whether the head is compacted into blocks (true by default). */
+    public boolean compaction() {
+        return compaction;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private Path dir;
@@ -194,6 +201,7 @@ public final class SluiceConfig {
         private Duration blockRange = Duration.ofHours(2);
         private long headChunkFileSize = DEFAULT_HEAD_CHUNK_FILE_SIZE;
         private int walTruncateSegments = 2;
+        private boolean compaction = true;
 
         private Builder() {
         }
@@ -286,6 +294,15 @@ public final class SluiceConfig {
                     + segments);
             }
             this.walTruncateSegments = segments;
+            return this;
+        }
+
+        /**
+         * Whether the head's oldest block range is written as a block once the head spans more than
+         * 1.5 block ranges (true by default). Without it the head keeps everything.
+         */
+        public Builder compaction(boolean compact) {
+            this.compaction = compact;
             return this;
         }
 

@@ -148,6 +148,14 @@ public final class HeadSeries extends XorEncoder {
         PUBLISHED.setOpaque(this, 0);
     }
 
+    /** Writer: drops the open chunk (its window went into a block) and starts an empty one. */
+    void dropOpenChunk() {
+        beginChange();
+        PUBLISHED.setOpaque(this, 0);
+        reset();
+        endChange();
+    }
+
     /** Replay: the series' chunks found in the chunk log. Writer only, before readers. */
     void restoreChunks(long last, int count, long maxTime) {
         LAST_CHUNK.setRelease(this, last);

@@ -34,6 +34,7 @@ public final class ShardHead implements AutoCloseable {
 
     private final int shard;
     private final long chunkRange;
+    private final HeadBounds bounds;
     private final OpenChunkArena arena = new OpenChunkArena();
     private volatile HeadSeries[][] pages = new HeadSeries[16][];
     private volatile int seriesCount;
@@ -41,13 +42,27 @@ public final class ShardHead implements AutoCloseable {
     /** Chunks whose {@code previous} field points at a chunk repair padded: the chain goes on here. */
     private volatile Long2LongHashMap relinks;
 
-    /** @param chunkRange Prometheus' chunk range in timestamp units (the block range, 2 h in ms by default) */
-    public ShardHead(int shard, long chunkRange) {
+    /**
+     * @param chunkRange Prometheus' chunk range in timestamp units (the block range, 2 h in ms by default)
+     * @param bounds     the engine's head bounds (blocks take over below them)
+     */
+    public ShardHead(int shard, long chunkRange, HeadBounds bounds) {
         if (chunkRange <= 0) {
             throw new IllegalArgumentException("chunk range must be positive: " + chunkRange);
         }
         this.shard = shard;
         this.chunkRange = chunkRange;
+        this.bounds = bounds;
+    }
+
+    /** A head without blocks (tests, tools). */
+    public ShardHead(int shard, long chunkRange) {
+        this(shard, chunkRange, new HeadBounds());
+    }
+
+    /** The engine's head bounds. */
+    public HeadBounds bounds() {
+        return bounds;
     }
 
     public int shard() {
@@ -117,6 +132,11 @@ public final class ShardHead implements AutoCloseable {
      */
     public void append(HeadSeries s, long t, long valueBits) throws IOException {
         int n = s.numSamples();
+        if (n > 0 && s.lastTimestamp() < bounds.readMinValid()) {
+            // The open chunk's window is in a visible block now: drop it instead of cutting it.
+            s.dropOpenChunk();
+            n = 0;
+        }
         long nextAt = ChunkCutRule.nextAtBeforeAppend(n, s.firstTimestamp(), s.lastTimestamp(), s.nextAt, t, chunkRange);
         if (ChunkCutRule.cutBeforeAppend(n, nextAt, t)) {
             cut(s);
@@ -157,7 +177,7 @@ public final class ShardHead implements AutoCloseable {
      */
     public long read(int id, long mint, long maxt, SampleConsumer consumer, ReadScratch scratch) {
         HeadSeries s = get(id);
-        if (s == null) {
+        if (s == null || mint > maxt) {
             return 0;
         }
         HeadSeries.Snapshot snap = scratch.snapshot;
@@ -251,16 +271,19 @@ public final class ShardHead implements AutoCloseable {
         return n;
     }
 
-    /** Samples of local id {@code id} in the head: its reachable chunks and its open chunk. Any thread, under the gate. */
-    public long sampleCount(int id, ReadScratch scratch) {
-        return summarize(id, scratch)[0];
+    /**
+     * Samples of local id {@code id} in the head at or after {@code minValid}: its reachable chunks
+     * and its open chunk. Any thread, under the gate.
+     */
+    public long sampleCount(int id, long minValid, ReadScratch scratch) {
+        return summarize(id, minValid, scratch)[0];
     }
 
     /**
      * {samples, chunks (open one included), chunk bytes (XOR data, open chunk included), min time}
      * of local id {@code id}. Any thread, under the gate.
      */
-    public long[] summarize(int id, ReadScratch scratch) {
+    public long[] summarize(int id, long minValid, ReadScratch scratch) {
         long[] out = {0, 0, 0, Long.MAX_VALUE};
         HeadSeries s = get(id);
         if (s == null) {
@@ -280,8 +303,9 @@ public final class ShardHead implements AutoCloseable {
             DirectBuffer b = f.mapping().buffer();
             int frame = (int) (pos - f.basePosition());
             int body = frame + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
-            if (b.getByte(body) != HeadChunkDescriptor.TYPE_CHUNK) {
-                break;
+            if (b.getByte(body) != HeadChunkDescriptor.TYPE_CHUNK
+                || b.getLong(body + HeadChunkDescriptor.MAX_TIME_OFFSET) < minValid) {
+                break; // padded by repair, or compacted into a block
             }
             out[0] += b.getShort(body + HeadChunkDescriptor.SAMPLES_OFFSET) & 0xFFFF;
             out[1]++;
@@ -294,18 +318,77 @@ public final class ShardHead implements AutoCloseable {
             pos = previous;
         }
         if (snap.openSamples > 0) {
-            out[0] += snap.openSamples;
-            out[1]++;
-            out[2] += snap.openLength;
-            if (out[3] == Long.MAX_VALUE) {
-                XorIterator it = scratch.iterator;
-                it.reset(snap.open, 0, snap.openLength, snap.openSamples);
-                if (it.next()) {
+            XorIterator it = scratch.iterator;
+            it.reset(snap.open, 0, snap.openLength, snap.openSamples);
+            if (it.next() && it.timestamp() >= minValid) { // else its window is in a block
+                out[0] += snap.openSamples;
+                out[1]++;
+                out[2] += snap.openLength;
+                if (out[3] == Long.MAX_VALUE) {
                     out[3] = it.timestamp();
                 }
             }
         }
         return out;
+    }
+
+    /** Receives the chunks of one series that lie in a time range, oldest first. */
+    public interface ChunkSink {
+        void chunk(long minTime, long maxTime, DirectBuffer buffer, int offset, int length) throws IOException;
+    }
+
+    /**
+     * Hands {@code sink} the chunks of local id {@code id} that lie in {@code [start, end)}, oldest
+     * first: full chunks from the chunk log, then the open chunk if its window is in the range (the
+     * caller has made sure no sample can still be appended there). Chunks never straddle a multiple
+     * of the chunk range, so {@code [start, end)} on such multiples takes whole chunks. The caller
+     * holds the reader gate. Any thread.
+     *
+     * @return false if the series has nothing in the range
+     */
+    public boolean chunksIn(int id, long start, long end, ChunkSink sink, ReadScratch scratch) throws IOException {
+        HeadSeries s = get(id);
+        if (s == null) {
+            return false;
+        }
+        HeadSeries.Snapshot snap = scratch.snapshot;
+        snapshot(s, snap);
+        WalSegment[] files = chunks.files();
+        int n = collectChain(snap.lastChunk, files, chunks.start(), start, end - 1, scratch);
+        boolean any = false;
+        for (int i = n - 1; i >= 0; i--) {
+            long pos = scratch.chain[i];
+            WalSegment f = HeadChunkLog.find(files, pos);
+            DirectBuffer b = f.mapping().buffer();
+            int frame = (int) (pos - f.basePosition());
+            int body = frame + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+            long minT = b.getLong(body + HeadChunkDescriptor.MIN_TIME_OFFSET);
+            long maxT = b.getLong(body + HeadChunkDescriptor.MAX_TIME_OFFSET);
+            if (minT >= start && maxT < end) {
+                sink.chunk(minT, maxT, b, body + HeadChunkDescriptor.DATA_OFFSET,
+                    b.getInt(frame) - HeadChunkDescriptor.DATA_OFFSET);
+                any = true;
+            }
+        }
+        if (snap.openSamples > 0) {
+            XorIterator it = scratch.iterator;
+            it.reset(snap.open, 0, snap.openLength, snap.openSamples);
+            long first = Long.MIN_VALUE;
+            long last = Long.MIN_VALUE;
+            while (it.next()) {
+                if (first == Long.MIN_VALUE) {
+                    first = it.timestamp();
+                }
+                last = it.timestamp();
+            }
+            if (first >= start && last < end) {
+                org.agrona.concurrent.UnsafeBuffer copy = scratch.openView;
+                copy.wrap(snap.open, 0, snap.openLength);
+                sink.chunk(first, last, copy, 0, snap.openLength);
+                any = true;
+            }
+        }
+        return any;
     }
 
     /** Bytes of off-heap slots holding open chunks. */
@@ -331,6 +414,7 @@ public final class ShardHead implements AutoCloseable {
     public static final class ReadScratch {
         final HeadSeries.Snapshot snapshot = new HeadSeries.Snapshot();
         final XorIterator iterator = new XorIterator();
+        final org.agrona.concurrent.UnsafeBuffer openView = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
         long[] chain = new long[16];
     }
 }

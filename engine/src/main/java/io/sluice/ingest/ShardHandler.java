@@ -86,6 +86,8 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     private final long retention;
     /** Newest sample timestamp written to this shard: the clock retention measures age against. */
     private long newestTimestamp;
+    /** Oldest sample appended in this session (replay's figure is in the progress). */
+    private long minAppended = Long.MAX_VALUE;
     private long lastRetireNanos;
     /** Retention deletes segments at most this often: each deletion writes a checkpoint of every series. */
     private final long retireIntervalNanos;
@@ -215,6 +217,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         double[] vs = event.values;
         int accepted = 0;
         long newest = Long.MIN_VALUE;
+        long minValid = head.bounds().appendMinValid(); // before it, the range is (being) compacted
         // Pass 1: decide and write the entries. Only the writer's view of each series' newest sample
         // moves (so a later entry of the same series is checked against this one); readers see nothing.
         for (int k = 0; k < n; k++) {
@@ -222,7 +225,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             long t = ts[k];
             long bits = Double.doubleToRawLongBits(vs[k]);
             long last = s.acceptedTimestamp();
-            if (t > last) {
+            if (t > last && t >= minValid) {
                 int entry = MixedRecord.entryOffset(body, accepted);
                 buf.putLong(entry + MixedRecord.ENTRY_REF, s.ref());
                 buf.putLong(entry + MixedRecord.ENTRY_TIMESTAMP, t);
@@ -232,7 +235,10 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 if (t > newest) {
                     newest = t;
                 }
-            } else if (t == last && bits == s.acceptedValueBits()) {
+                if (t < minAppended) {
+                    minAppended = t;
+                }
+            } else if (t == last && bits == s.acceptedValueBits() && t >= minValid) {
                 s.reject(0, 1);
                 duplicates++;
             } else {
@@ -274,6 +280,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         int body = frame + FrameDescriptor.BODY_OFFSET;
         long last = s.acceptedTimestamp();
         long lastBits = s.acceptedValueBits();
+        long minValid = head.bounds().appendMinValid(); // before it, the range is (being) compacted
         int accepted = 0;
         long rejectedOld = 0;
         long rejectedDup = 0;
@@ -281,14 +288,17 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         for (int k = from; k < to; k++) {
             long t = ts[k];
             long bits = Double.doubleToRawLongBits(vs[k]);
-            if (t > last) {
+            if (t > last && t >= minValid) {
                 buf.putLong(out, t);
                 buf.putLong(out + 8, bits);
                 out += SamplesRecord.SAMPLE_LENGTH;
                 accepted++;
                 last = t;
                 lastBits = bits;
-            } else if (t == last && bits == lastBits) {
+                if (t < minAppended) {
+                    minAppended = t;
+                }
+            } else if (t == last && bits == lastBits && t >= minValid) {
                 rejectedDup++;
             } else {
                 rejectedOld++;
@@ -387,6 +397,12 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
         batchEvents = 0;
         durableSignal.signal();
+        if (minAppended < progress.minTime) {
+            progress.minTime = minAppended;
+        }
+        if (newestTimestamp > progress.maxTime) {
+            progress.maxTime = newestTimestamp;
+        }
         maintain(now);
     }
 
@@ -401,7 +417,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             return;
         }
         long cutoff = retentionCutoff();
-        if (retention > 0 && now - lastRetireNanos >= retireIntervalNanos && cutoff != Long.MIN_VALUE) {
+        if (cutoff != Long.MIN_VALUE && now - lastRetireNanos >= retireIntervalNanos) {
             lastRetireNanos = now;
             WalSegment[] old = head.chunkLog().detachOlderThan(cutoff);
             if (old.length > 0) {
@@ -425,13 +441,17 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
     }
 
-    /** Samples older than this may go (retention); {@link Long#MIN_VALUE} keeps everything. */
+    /**
+     * Samples older than this may go from the head: older than the retention period, or in a range
+     * compacted into a visible block. {@link Long#MIN_VALUE} keeps everything.
+     */
     private long retentionCutoff() {
+        long compacted = head.bounds().readMinValid();
         if (retention <= 0 || newestTimestamp == Long.MIN_VALUE) {
-            return Long.MIN_VALUE;
+            return compacted;
         }
         long cutoff = newestTimestamp - retention;
-        return cutoff > newestTimestamp ? Long.MIN_VALUE : cutoff;
+        return Math.max(compacted, cutoff > newestTimestamp ? Long.MIN_VALUE : cutoff);
     }
 
     private Future<?> submit(java.util.concurrent.Callable<Void> task) throws IOException {

@@ -15,4 +15,23 @@ public final class ShardProgress {
     public long durableSequence() {
         return durableSequence;
     }
+
+    volatile long minTime = Long.MAX_VALUE;
+    volatile long maxTime = Long.MIN_VALUE;
+
+    /** The oldest sample appended to the shard's head (a lower bound), or {@link Long#MAX_VALUE}. */
+    public long minTime() {
+        return minTime;
+    }
+
+    /** The newest sample appended to the shard's head, or {@link Long#MIN_VALUE}. */
+    public long maxTime() {
+        return maxTime;
+    }
+
+    /** Replay's figures, before the handler starts. */
+    public void times(long min, long max) {
+        minTime = min;
+        maxTime = max;
+    }
 }
