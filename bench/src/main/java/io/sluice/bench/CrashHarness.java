@@ -90,6 +90,9 @@ public final class CrashHarness {
 
     /** What one round found. */
     public static final class Round {
+        /** Blocks after the first reopen, and the highest compaction level among them. */
+        public int blocks;
+        public int maxLevel;
         public int round;
         public long killDelayMillis;
         public boolean killedBeforeReady;
@@ -150,10 +153,10 @@ public final class CrashHarness {
             s.phantom += round.phantom;
             s.unacknowledgedKept += round.unacknowledgedKept;
             out.printf("round %4d: killed %s after %4d ms; acked ts %d, tried ts %d; %s acknowledged, %s kept"
-                    + " unacknowledged, lost %d, phantom %d, torn tail %d B%s%n", r,
+                    + " unacknowledged, lost %d, phantom %d, torn tail %d B; %d block(s), level <= %d%s%n", r,
                 round.killedBeforeReady ? "during open" : "writing", round.killDelayMillis, round.ackedTs,
                 round.triedTs, Fmt.n(round.acknowledged), Fmt.n(round.unacknowledgedKept), round.lost, round.phantom,
-                round.truncatedBytes, round.ok() ? "" : "  FAILED: " + String.join("; ", round.problems));
+                round.truncatedBytes, round.blocks, round.maxLevel, round.ok() ? "" : "  FAILED: " + String.join("; ", round.problems));
             out.flush();
             if (!round.ok()) {
                 s.failedRounds++;
@@ -169,14 +172,19 @@ public final class CrashHarness {
     }
 
     /**
-     * The child's and the checker's configuration: small segments and head-chunk files and a WAL
-     * truncated after two sealed segments, so that a kill often lands while a chunk file is written or
-     * rolled and while a truncation writes its checkpoint and deletes segments.
+     * The child's and the checker's configuration: small segments and head-chunk files, a WAL
+     * truncated after two sealed segments, and a block range of one second of sample time (the
+     * workload's timestamps are milliseconds, a few thousand a second), so that a kill often lands
+     * while a chunk file is written or rolled, while a truncation writes its checkpoint and deletes
+     * segments, and while the compactor writes a block, merges blocks or deletes the merged ones.
      */
     static SluiceConfig config(java.nio.file.Path dir, int shards, long segmentSize, Durability durability) {
         return SluiceConfig.builder().dir(dir).shards(shards).segmentSize(segmentSize).eventCapacity(128)
-            .headChunkFileSize(64 * 1024).walTruncateSegments(2).durability(durability).build();
+            .headChunkFileSize(64 * 1024).walTruncateSegments(2).blockRange(BLOCK_RANGE).durability(durability).build();
     }
+
+    /** The crash rounds' block range. */
+    static final java.time.Duration BLOCK_RANGE = java.time.Duration.ofSeconds(1);
 
     /**
      * One round. {@code expected} is the first timestamp the child should write: every series holds
@@ -261,6 +269,8 @@ public final class CrashHarness {
         try (Sluice db = Sluice.open(config(Durability.NONE))) {
             if (!second) {
                 round.truncatedBytes = db.replayReport().truncatedBytes();
+                round.blocks = db.blocks().size();
+                round.maxLevel = db.blocks().stream().mapToInt(Sluice.BlockInfo::level).max().orElse(0);
             } else if (db.replayReport().truncatedBytes() != 0) {
                 round.problems.add("the second reopen cut another " + db.replayReport().truncatedBytes() + " bytes");
             }

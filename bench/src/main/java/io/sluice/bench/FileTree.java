@@ -6,9 +6,23 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Deletes a directory tree. */
+/** Copies and deletes directory trees. */
 final class FileTree {
     private FileTree() {
+    }
+
+    /** Copies the tree at {@code from} to {@code to} (created; files replaced). */
+    static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     static void delete(Path root) throws IOException {

@@ -99,8 +99,14 @@ final class InspectCommand implements Callable<Integer> {
             ? "" : " in [" + (from == null ? "-inf" : mint) + ", " + (to == null ? "+inf" : maxt) + "]");
         out.printf("  %-18s %s%n", "time range", empty ? "-" : range[0] + " .. " + range[1] + " (ms)");
         StorageStats storage = db.storageStats();
-        out.printf("  %-18s head %s samples in %s chunks (%s), WAL %s%n", "storage", Fmt.n(storage.headSamples()),
-            Fmt.n(storage.headChunks()), Fmt.bytes(storage.headChunkBytes()), Fmt.bytes(storage.walBytes()));
+        out.printf("  %-18s head %s samples in %s chunks (%s), WAL %s, %d block(s) of %s samples (%s)%n", "storage",
+            Fmt.n(storage.headSamples()), Fmt.n(storage.headChunks()), Fmt.bytes(storage.headChunkBytes()),
+            Fmt.bytes(storage.walBytes()), storage.blocks(), Fmt.n(storage.blockSamples()),
+            Fmt.bytes(storage.blockBytes()));
+        for (io.sluice.engine.Sluice.BlockInfo b : db.blocks()) {
+            out.printf("  block %s  [%d, %d)  level=%d series=%s samples=%s chunks=%s%n", b.ulid(), b.minTime(),
+                b.maxTime(), b.level(), Fmt.n(b.series()), Fmt.n(b.samples()), Fmt.n(b.chunks()));
+        }
 
         long matchedSeries = series[0];
         long matchedSamples = samples[0];
@@ -164,6 +170,11 @@ final class InspectCommand implements Callable<Integer> {
                 .put("head_chunks", storage.headChunks())
                 .put("head_chunk_bytes", storage.headChunkBytes())
                 .put("wal_bytes", storage.walBytes())
+                .put("blocks", storage.blocks())
+                .put("block_samples", storage.blockSamples())
+                .put("block_bytes", storage.blockBytes())
+                .put("block_min_time", storage.blocks() == 0 ? null : storage.blockMinTime())
+                .put("block_max_time", storage.blocks() == 0 ? null : storage.blockMaxTime())
                 .put("selector", matchers == null ? null : Matcher.toString(matchers))
                 .writeTo(json);
         }
@@ -172,7 +183,8 @@ final class InspectCommand implements Callable<Integer> {
 
     private static boolean hasShards(Path dir) throws java.io.IOException {
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(p -> Files.isDirectory(p) && p.getFileName().toString().matches("shard-\\d+"));
+            return s.anyMatch(p -> Files.isDirectory(p) && (p.getFileName().toString().matches("shard-\\d+")
+                || p.getFileName().toString().equals("blocks")));
         }
     }
 }

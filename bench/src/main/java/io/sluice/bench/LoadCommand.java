@@ -122,9 +122,17 @@ final class LoadCommand implements Callable<Integer> {
     long headChunkFileSize = SluiceConfig.DEFAULT_HEAD_CHUNK_FILE_SIZE;
 
     @Option(names = "--retention", paramLabel = "D", converter = Converters.DurationConverter.class,
-        description = "delete head-chunk files whose chunks all ended more than D ago in sample time, e.g. 20s"
-            + " (default: keep everything)")
+        description = "delete blocks and head-chunk files whose samples all ended more than D ago in sample time,"
+            + " e.g. 20s (default: keep everything)")
     Duration retention = Duration.ZERO;
+
+    @Option(names = "--block-range", paramLabel = "D", converter = Converters.DurationConverter.class,
+        description = "block range in sample time: the head cuts chunks at its multiples and compacts its oldest"
+            + " range into a block once it spans 1.5 ranges (default: 2h)")
+    Duration blockRange = Duration.ofHours(2);
+
+    @Option(names = "--no-compaction", description = "keep everything in the head; write no blocks")
+    boolean noCompaction;
 
     @Option(names = "--wal-bytes-log", paramLabel = "FILE",
         description = "write a CSV line per second: seconds, WAL bytes on disk, samples")
@@ -183,14 +191,16 @@ final class LoadCommand implements Callable<Integer> {
         try {
             SluiceConfig.Builder b = SluiceConfig.builder().dir(dataDir).durability(durability)
                 .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize)
-                .headChunkFileSize(headChunkFileSize).retention(retention);
+                .headChunkFileSize(headChunkFileSize).retention(retention).blockRange(blockRange)
+                .compaction(!noCompaction);
             if (shards != 0) {
                 b.shards(shards);
             }
             return b.build();
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage().replace("shards must", "--shards must").replace("ring size", "--ring-size")
-                .replace("event capacity", "--event-capacity").replace("segment size", "--segment-size").replace("head-chunk file size", "--head-chunk-file-size"));
+                .replace("event capacity", "--event-capacity").replace("segment size", "--segment-size").replace("head-chunk file size", "--head-chunk-file-size")
+                .replace("block range must", "--block-range must"));
         }
     }
 
@@ -250,6 +260,9 @@ final class LoadCommand implements Callable<Integer> {
         long stepMillis;
         HeapAfterGc.Reading heap;
         long maxHeapBytes;
+        io.sluice.engine.StorageStats storage;
+        io.sluice.engine.StorageStats atEnd;
+        double settleSeconds;
 
         double samplesPerSec() {
             return samples / seconds;
@@ -280,6 +293,20 @@ final class LoadCommand implements Callable<Integer> {
                 .put("gc_collections", heap.collections())
                 .put("values", values)
                 .put("step_ms", stepMillis)
+                .put("head_samples", storage.headSamples())
+                .put("head_chunk_bytes", storage.headChunkBytes())
+                .put("blocks", storage.blocks())
+                .put("block_samples", storage.blockSamples())
+                .put("block_bytes", storage.blockBytes())
+                .put("blocks_at_end", atEnd.blocks())
+                .put("block_samples_at_end", atEnd.blockSamples())
+                .put("compactions", storage.compactions())
+                .put("merges", storage.merges())
+                .put("compaction_seconds", storage.compactionNanos() / 1e9)
+                .put("compaction_cpu_seconds", storage.compactionCpuNanos() / 1e9)
+                .put("compaction_cpu_seconds_at_end", atEnd.compactionCpuNanos() / 1e9)
+                .put("compaction_failures", storage.compactionFailures())
+                .put("settle_seconds", settleSeconds)
                 .put("machine", MachineInfo.json());
         }
 
@@ -471,6 +498,15 @@ final class LoadCommand implements Callable<Integer> {
             r.maxWalDiskBytes = Math.max(progress.maxWalDiskBytes, r.walDiskBytes);
             r.values = scheme.values().toString();
             r.stepMillis = scheme.stepMillis();
+            r.atEnd = db.storageStats();
+            if (!noCompaction) {
+                // The compactor runs behind the writers when sample time flies (a --step of 15 s at millions of
+                // samples/s is hours of sample time per second): let it finish what is due, timed apart.
+                long settle = System.nanoTime();
+                db.compact();
+                r.settleSeconds = (System.nanoTime() - settle) / 1e9;
+            }
+            r.storage = db.storageStats();
             r.heap = progress.heap.read(); // before close: the engine still holds what the run wrote
             r.maxHeapBytes = Math.max(progress.maxHeapBytes, r.heap.afterGc() ? r.heap.bytes() : 0);
             if (walLog != null) {
@@ -518,6 +554,17 @@ final class LoadCommand implements Callable<Integer> {
             r.samples == 0 ? 0.0 : (double) r.walBytes / r.samples);
         out.printf("  %-22s %s at the end, %s at most%s%n", "WAL on disk", Fmt.bytes(r.walDiskBytes),
             Fmt.bytes(r.maxWalDiskBytes), r.retentionSeconds > 0 ? " (retention " + r.retentionSeconds + " s)" : "");
+        if (r.storage.compactions() + r.storage.merges() > 0) {
+            out.printf("  %-22s %s head range(s) and %s merge(s) in %s s (%s s of CPU); at the end of the run %d"
+                    + " block(s) held %s samples, and the compactor caught up in %s s more%n", "compaction",
+                Fmt.n(r.storage.compactions()), Fmt.n(r.storage.merges()), Fmt.seconds(r.storage.compactionNanos() / 1e9),
+                Fmt.seconds(r.storage.compactionCpuNanos() / 1e9), r.atEnd.blocks(), Fmt.n(r.atEnd.blockSamples()),
+                Fmt.seconds(r.settleSeconds));
+        }
+        out.printf("  %-22s head %s samples (%s of chunks), %d block(s) of %s samples (%s%s)%n", "storage",
+            Fmt.n(r.storage.headSamples()), Fmt.bytes(r.storage.headChunkBytes()), r.storage.blocks(),
+            Fmt.n(r.storage.blockSamples()), Fmt.bytes(r.storage.blockBytes()), r.storage.blockSamples() == 0 ? ""
+                : String.format(", %.2f B/sample", (double) r.storage.blockBytes() / r.storage.blockSamples()));
         out.printf("  %-22s %s at the end, %s at most (%s collections)%n", "heap after last GC", r.heap.describe(),
             r.maxHeapBytes > 0 ? Fmt.bytes(r.maxHeapBytes) : "-", Fmt.n(r.heap.collections()));
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(

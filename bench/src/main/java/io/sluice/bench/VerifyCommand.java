@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         if (!hasShards(dir)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dir " + dir + " holds no Sluice data"
-                + " (no shard-NNN directories)");
+                + " (no shard-NNN or blocks directories)");
         }
         SampleScheme scheme = SampleScheme.read(dir).orElse(SampleScheme.LEGACY);
         boolean recorded = SampleScheme.read(dir).isPresent();
@@ -58,6 +58,23 @@ final class VerifyCommand implements Callable<Integer> {
             System.err.println("verify: run with --repair to cut the WAL at this point and keep what precedes it");
             result.put("corruption", new Json().put("shard", e.shard()).put("segment", e.segment().toString())
                 .put("offset", e.offset()).put("reason", e.reason()));
+            if (json != null) {
+                result.writeTo(json);
+            }
+            return SluiceBench.EXIT_CORRUPT;
+        } catch (io.sluice.head.HeadChunkCorruptionException e) {
+            System.err.println("verify: " + e.getMessage());
+            System.err.println("verify: run with --repair to pad the damaged chunks and keep every other one");
+            result.put("corruption", new Json().put("shard", e.shard()).put("file", String.valueOf(e.file()))
+                .put("offset", e.offset()).put("reason", e.reason()));
+            if (json != null) {
+                result.writeTo(json);
+            }
+            return SluiceBench.EXIT_CORRUPT;
+        } catch (io.sluice.block.BlockCorruptionException e) {
+            System.err.println("verify: " + e.getMessage());
+            result.put("corruption", new Json().put("file", String.valueOf(e.file())).put("offset", e.offset())
+                .put("reason", e.reason()));
             if (json != null) {
                 result.writeTo(json);
             }
@@ -175,7 +192,8 @@ final class VerifyCommand implements Callable<Integer> {
 
     private static boolean hasShards(Path dir) throws java.io.IOException {
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(p -> Files.isDirectory(p) && p.getFileName().toString().matches("shard-\\d+"));
+            return s.anyMatch(p -> Files.isDirectory(p) && (p.getFileName().toString().matches("shard-\\d+")
+                || p.getFileName().toString().equals("blocks")));
         }
     }
 }

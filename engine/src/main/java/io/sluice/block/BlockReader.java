@@ -257,6 +257,41 @@ public final class BlockReader implements Closeable {
         return index.series(id);
     }
 
+    /**
+     * Series {@code id}'s chunk metas without its labels ({@link BlockSeries#labels()} is null): what
+     * copying its chunks needs.
+     *
+     * @throws BlockCorruptionException if the id is not a series' or the entry is damaged
+     */
+    public BlockSeries chunkMetas(int id) throws BlockCorruptionException {
+        ensureOpen();
+        return index.chunkMetas(id);
+    }
+
+    /**
+     * The labels of series {@code id}, each symbol decoded once into {@code cache} (which must have
+     * {@link #symbolCount()} slots): for a pass over many series, such as a merge.
+     */
+    public Labels labels(int id, String[] cache) throws BlockCorruptionException {
+        ensureOpen();
+        return index.labels(id, cache);
+    }
+
+    /**
+     * Symbol {@code n} (0-based) of the index's symbol table.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= n < symbolCount()}
+     */
+    public String symbol(int n) throws BlockCorruptionException {
+        ensureOpen();
+        return index.symbolAt(n);
+    }
+
+    /** Number of symbols in the index's symbol table. */
+    public int symbolCount() {
+        return index.symbolCount();
+    }
+
     /** The labels of series {@code id}, without decoding its chunk metas. */
     public Labels labels(int id) throws BlockCorruptionException {
         ensureOpen();

@@ -28,7 +28,7 @@ public final class BlockSeries {
         return id;
     }
 
-    /** The series' labels. */
+    /** The series' labels; null if it was read with {@link BlockReader#chunkMetas}. */
     public Labels labels() {
         return labels;
     }

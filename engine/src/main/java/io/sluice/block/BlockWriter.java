@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
@@ -116,6 +117,7 @@ public final class BlockWriter {
         private final BlockSource src;
         private final ChunkSegmentWriter chunks;
         private final long maxChunkLength;
+        private final Options options;
 
         private long[] metas = new long[3 * 1024];
         private int chunkCount;
@@ -133,6 +135,7 @@ public final class BlockWriter {
             this.maxT = maxT;
             this.src = src;
             this.chunks = new ChunkSegmentWriter(tmp.resolve(ChunkSegmentDescriptor.DIRECTORY), options.chunkSegmentSize);
+            this.options = options;
             this.maxChunkLength = options.chunkSegmentSize - ChunkSegmentDescriptor.HEADER_SIZE
                 - ChunkSegmentDescriptor.MAX_LENGTH_FIELD - 1 - ChunkSegmentDescriptor.CRC_SIZE;
         }
@@ -182,7 +185,7 @@ public final class BlockWriter {
             Arrays.sort(sorted, LabelOrder.STRINGS);
             writeIndex(sorted, kept, keptChunkEnd, keptCount);
 
-            BlockMeta meta = BlockMeta.level1(ulid, minT, maxT, samples, keptCount, chunkCount);
+            BlockMeta meta = options.meta(ulid, minT, maxT, samples, keptCount, chunkCount);
             writeFile(tmp.resolve(BlockMeta.FILE_NAME), MetaJson.write(meta));
             writeFile(tmp.resolve(TombstonesDescriptor.FILE_NAME), TombstonesDescriptor.EMPTY);
             forceDirectory(tmp.resolve(ChunkSegmentDescriptor.DIRECTORY));
@@ -312,16 +315,18 @@ public final class BlockWriter {
      * <p>Threading: immutable.
      */
     public static final class Options {
-        private static final Options DEFAULTS = new Options(null, ChunkSegmentDescriptor.DEFAULT_SEGMENT_SIZE);
+        private static final Options DEFAULTS = new Options(null, ChunkSegmentDescriptor.DEFAULT_SEGMENT_SIZE, null);
         /** The smallest chunk segment size accepted. */
         public static final long MIN_SEGMENT_SIZE = 1024;
 
         private final Ulid ulid;
         private final long chunkSegmentSize;
+        private final List<BlockMeta> parents;
 
-        private Options(Ulid ulid, long chunkSegmentSize) {
+        private Options(Ulid ulid, long chunkSegmentSize, List<BlockMeta> parents) {
             this.ulid = ulid;
             this.chunkSegmentSize = chunkSegmentSize;
+            this.parents = parents;
         }
 
         /** A new ULID per block, 512 MiB segments. */
@@ -331,7 +336,7 @@ public final class BlockWriter {
 
         /** Names the block {@code ulid} (golden files and tests; a real block needs a fresh one). */
         public Options withUlid(Ulid ulid) {
-            return new Options(Objects.requireNonNull(ulid, "ulid"), chunkSegmentSize);
+            return new Options(Objects.requireNonNull(ulid, "ulid"), chunkSegmentSize, parents);
         }
 
         /** Names the block with a ULID made of {@code timeMillis} and randomness from {@code random}. */
@@ -349,7 +354,21 @@ public final class BlockWriter {
                 throw new IllegalArgumentException("chunk segment size must be in [" + MIN_SEGMENT_SIZE + ", "
                     + Integer.MAX_VALUE + "], got " + bytes);
             }
-            return new Options(ulid, bytes);
+            return new Options(ulid, bytes, parents);
+        }
+
+        /**
+         * Marks the block as compacted from {@code parents}, as Prometheus' {@code CompactBlockMetas}
+         * does: its level is one above the highest parent's, its sources are the union of theirs
+         * (sorted), and its parents list names each of them.
+         *
+         * @throws IllegalArgumentException if {@code parents} is empty
+         */
+        public Options withParents(List<BlockMeta> parents) {
+            if (parents.isEmpty()) {
+                throw new IllegalArgumentException("a compacted block needs at least one parent");
+            }
+            return new Options(ulid, chunkSegmentSize, List.copyOf(parents));
         }
 
         /** The fixed ULID, or null for a new one per block. */
@@ -360,6 +379,27 @@ public final class BlockWriter {
         /** The chunk segment size. */
         public long chunkSegmentSize() {
             return chunkSegmentSize;
+        }
+
+        /** The parents of a compacted block, or null for a level-1 block. */
+        public List<BlockMeta> parents() {
+            return parents;
+        }
+
+        BlockMeta meta(Ulid ulid, long minTime, long maxTime, long samples, long series, long chunks) {
+            if (parents == null) {
+                return BlockMeta.level1(ulid, minTime, maxTime, samples, series, chunks);
+            }
+            int level = 0;
+            java.util.TreeSet<Ulid> sources = new java.util.TreeSet<>();
+            List<BlockMeta.BlockDesc> descs = new java.util.ArrayList<>(parents.size());
+            for (BlockMeta p : parents) {
+                level = Math.max(level, p.compactionLevel());
+                sources.addAll(p.compactionSources());
+                descs.add(p.desc());
+            }
+            return new BlockMeta(ulid, minTime, maxTime, samples, series, chunks, 0, level + 1,
+                new java.util.ArrayList<>(sources), descs, BlockMeta.VERSION);
         }
     }
 }

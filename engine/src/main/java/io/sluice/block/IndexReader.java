@@ -358,9 +358,20 @@ final class IndexReader implements Closeable {
         return symbolOffsets.length;
     }
 
-    private String symbol(long n, Cursor where, int refAt) throws BlockCorruptionException {
+    private String symbol(long n, Cursor where, int refAt, String[] cache) throws BlockCorruptionException {
         if (n < 0 || n >= symbolOffsets.length) {
             throw where.corruptAt(refAt, "reference to symbol " + n + ", but there are " + symbolOffsets.length);
+        }
+        if (cache != null) {
+            String s = cache[(int) n];
+            if (s == null) {
+                s = nameSymbols.get((int) n);
+                if (s == null) {
+                    s = new Cursor(m, symbolOffsets[(int) n], tocStart).uvarintString("symbol " + n);
+                }
+                cache[(int) n] = s;
+            }
+            return s;
         }
         String name = nameSymbols.get((int) n);
         if (name != null) {
@@ -369,12 +380,32 @@ final class IndexReader implements Closeable {
         return new Cursor(m, symbolOffsets[(int) n], tocStart).uvarintString("symbol " + n);
     }
 
-    /** The series whose id (offset / 16) is {@code id}, an unsigned int. */
-    BlockSeries series(int id) throws BlockCorruptionException {
-        return series(id, true);
+    /** Symbol {@code n} of the symbol table. */
+    String symbolAt(int n) throws BlockCorruptionException {
+        if (n < 0 || n >= symbolOffsets.length) {
+            throw new IndexOutOfBoundsException("symbol " + n + " of " + symbolOffsets.length);
+        }
+        String name = nameSymbols.get(n);
+        return name != null ? name : new Cursor(m, symbolOffsets[n], tocStart).uvarintString("symbol " + n);
     }
 
-    private BlockSeries series(int id, boolean withChunks) throws BlockCorruptionException {
+    /** The series whose id (offset / 16) is {@code id}, an unsigned int. */
+    BlockSeries series(int id) throws BlockCorruptionException {
+        return series(id, true, true, null);
+    }
+
+    /** Series {@code id}'s chunk metas, its labels left undecoded ({@link BlockSeries#labels()} is null). */
+    BlockSeries chunkMetas(int id) throws BlockCorruptionException {
+        return series(id, false, true, null);
+    }
+
+    /** The labels of series {@code id}, decoding symbols through {@code cache} (one slot per symbol). */
+    Labels labels(int id, String[] cache) throws BlockCorruptionException {
+        return series(id, true, false, cache).labels();
+    }
+
+    private BlockSeries series(int id, boolean withLabels, boolean withChunks, String[] cache)
+        throws BlockCorruptionException {
         long off = Integer.toUnsignedLong(id) * IndexDescriptor.SERIES_ALIGNMENT;
         if (off < tocSeries || off >= seriesEnd) {
             throw new BlockCorruptionException(file, off, "series reference " + Integer.toUnsignedLong(id)
@@ -391,22 +422,32 @@ final class IndexReader implements Closeable {
         }
         c.limit(body + len);
         int n = c.uvarintInt("label count", Labels.MAX_LABELS);
-        String[] names = n == 0 ? NO_STRINGS : new String[n];
-        String[] values = n == 0 ? NO_STRINGS : new String[n];
-        for (int i = 0; i < n; i++) {
-            int at = c.position();
-            names[i] = symbol(c.uvarint("label name symbol"), c, at);
-            at = c.position();
-            values[i] = symbol(c.uvarint("label value symbol"), c, at);
-            if (i > 0 && LabelOrder.compare(names[i - 1], names[i]) >= 0) {
-                throw c.corruptAt(off, "series labels are not sorted by name");
+        Labels labels = null;
+        if (withLabels) {
+            String[] names = n == 0 ? NO_STRINGS : new String[n];
+            String[] values = n == 0 ? NO_STRINGS : new String[n];
+            for (int i = 0; i < n; i++) {
+                int at = c.position();
+                names[i] = symbol(c.uvarint("label name symbol"), c, at, cache);
+                at = c.position();
+                values[i] = symbol(c.uvarint("label value symbol"), c, at, cache);
+                if (i > 0 && LabelOrder.compare(names[i - 1], names[i]) >= 0) {
+                    throw c.corruptAt(off, "series labels are not sorted by name");
+                }
             }
-        }
-        Labels labels;
-        try {
-            labels = Labels.of(names, values);
-        } catch (IllegalArgumentException e) {
-            throw c.corruptAt(off, "series labels are not acceptable: " + e.getMessage());
+            try {
+                labels = Labels.of(names, values);
+            } catch (IllegalArgumentException e) {
+                throw c.corruptAt(off, "series labels are not acceptable: " + e.getMessage());
+            }
+        } else {
+            for (int i = 0; i < 2 * n; i++) {
+                int at = c.position();
+                long ref = c.uvarint("label symbol");
+                if (ref < 0 || ref >= symbolOffsets.length) {
+                    throw c.corruptAt(at, "reference to symbol " + ref + ", but there are " + symbolOffsets.length);
+                }
+            }
         }
         if (!withChunks) {
             return new BlockSeries(id, labels, BlockSeries.NO_CHUNKS);
@@ -438,7 +479,7 @@ final class IndexReader implements Closeable {
     }
 
     Labels labels(int id) throws BlockCorruptionException {
-        return series(id, false).labels();
+        return series(id, true, false, null).labels();
     }
 
     // ---- postings ----

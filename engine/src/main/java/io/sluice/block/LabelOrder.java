@@ -27,6 +27,9 @@ public final class LabelOrder {
 
     /** Compares two strings in the byte order of their UTF-8 encodings, without encoding them. */
     public static int compare(String a, String b) {
+        if (a == b) {
+            return 0;
+        }
         int n = Math.min(a.length(), b.length());
         for (int i = 0; i < n; i++) {
             char x = a.charAt(i);
@@ -50,6 +53,9 @@ public final class LabelOrder {
 
     /** Compares two label sets as Prometheus' {@code labels.Compare} does. */
     public static int compare(Labels a, Labels b) {
+        if (a == b) {
+            return 0;
+        }
         int n = Math.min(a.size(), b.size());
         for (int i = 0; i < n; i++) {
             int c = compare(a.name(i), b.name(i));

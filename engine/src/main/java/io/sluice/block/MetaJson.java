@@ -61,6 +61,19 @@ final class MetaJson {
             }
             sb.append("\t\t]");
         }
+        List<BlockMeta.BlockDesc> parents = m.compactionParents();
+        if (!parents.isEmpty()) {
+            sb.append(",\n\t\t\"parents\": [\n");
+            for (int i = 0; i < parents.size(); i++) {
+                BlockMeta.BlockDesc d = parents.get(i);
+                sb.append("\t\t\t{\n");
+                sb.append("\t\t\t\t\"ulid\": \"").append(d.ulid()).append("\",\n");
+                sb.append("\t\t\t\t\"minTime\": ").append(d.minTime()).append(",\n");
+                sb.append("\t\t\t\t\"maxTime\": ").append(d.maxTime()).append('\n');
+                sb.append("\t\t\t}").append(i + 1 < parents.size() ? ",\n" : "\n");
+            }
+            sb.append("\t\t]");
+        }
         sb.append("\n\t},\n");
         sb.append("\t\"version\": ").append(m.version()).append('\n');
         sb.append('}');
@@ -95,6 +108,7 @@ final class MetaJson {
         long[] stats = new long[4];
         int level = 0;
         List<Ulid> sources = new ArrayList<>();
+        List<BlockMeta.BlockDesc> parents = new ArrayList<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken t = p.nextToken();
@@ -145,6 +159,12 @@ final class MetaJson {
                             while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
                                 sources.add(ulid(file, p, e));
                             }
+                        } else if (s.equals("parents")) {
+                            expect(file, p, v, JsonToken.START_ARRAY, "compaction.parents");
+                            JsonToken e;
+                            while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+                                parents.add(parent(file, p, e));
+                            }
                         } else {
                             p.skipChildren();
                         }
@@ -165,7 +185,30 @@ final class MetaJson {
             throw new BlockCorruptionException(file, end, "meta.json lacks "
                 + (ulid == null ? "ulid" : minTime == null ? "minTime" : maxTime == null ? "maxTime" : "version"));
         }
-        return new BlockMeta(ulid, minTime, maxTime, stats[0], stats[1], stats[2], stats[3], level, sources, version);
+        return new BlockMeta(ulid, minTime, maxTime, stats[0], stats[1], stats[2], stats[3], level, sources, parents,
+            version);
+    }
+
+    private static BlockMeta.BlockDesc parent(Path file, JsonParser p, JsonToken t) throws IOException {
+        expect(file, p, t, JsonToken.START_OBJECT, "a compaction parent");
+        Ulid ulid = null;
+        Long minTime = null;
+        Long maxTime = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String s = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (s) {
+                case "ulid" -> ulid = ulid(file, p, v);
+                case "minTime" -> minTime = longValue(file, p, v, "parent minTime");
+                case "maxTime" -> maxTime = longValue(file, p, v, "parent maxTime");
+                default -> p.skipChildren();
+            }
+        }
+        if (ulid == null) {
+            throw corrupt(file, p, "a compaction parent lacks its ulid");
+        }
+        // Go's decoder leaves a missing number 0; only the ULID matters to Sluice.
+        return new BlockMeta.BlockDesc(ulid, minTime == null ? 0 : minTime, maxTime == null ? 0 : maxTime);
     }
 
     private static void expect(Path file, JsonParser p, JsonToken actual, JsonToken expected, String what)

@@ -98,6 +98,25 @@ final class BlockStore implements AutoCloseable {
                 }
             }
         }
+        // A block that another names as its parent was merged into it: a crash came between the
+        // merged block's rename and the parents' deletion. Finish the deletion (Prometheus does too).
+        java.util.Set<Ulid> merged = new java.util.HashSet<>();
+        for (BlockReader r : readers) {
+            for (BlockMeta.BlockDesc d : r.meta().compactionParents()) {
+                if (!d.ulid().equals(r.meta().ulid())) { // a block never replaces itself
+                    merged.add(d.ulid());
+                }
+            }
+        }
+        for (java.util.Iterator<BlockReader> it = readers.iterator(); it.hasNext(); ) {
+            BlockReader r = it.next();
+            if (merged.contains(r.meta().ulid())) {
+                LOG.log(System.Logger.Level.INFO, "deleting block {0}: a merged block holds its samples", r.meta().ulid());
+                it.remove();
+                r.close();
+                store.delete(r.meta());
+            }
+        }
         readers.sort(Comparator.comparingLong((BlockReader r) -> r.meta().minTime()));
         long headFrom = Long.MIN_VALUE;
         for (BlockReader r : readers) {
@@ -123,6 +142,24 @@ final class BlockStore implements AutoCloseable {
         blocks[blocks.length - 1] = block;
         Arrays.sort(blocks, Comparator.comparingLong((BlockReader r) -> r.meta().minTime()));
         view = new View(blocks, Math.max(v.headFrom, block.meta().maxTime()));
+    }
+
+    /**
+     * Puts {@code merged} (null if the merge found no series) in place of {@code parents}, in one
+     * step; the head's read bound stays.
+     */
+    synchronized void replace(List<BlockReader> parents, BlockReader merged) {
+        List<BlockReader> kept = new ArrayList<>();
+        for (BlockReader b : view.blocks) {
+            if (!parents.contains(b)) {
+                kept.add(b);
+            }
+        }
+        if (merged != null) {
+            kept.add(merged);
+        }
+        kept.sort(Comparator.comparingLong((BlockReader r) -> r.meta().minTime()));
+        view = new View(kept.toArray(new BlockReader[0]), view.headFrom);
     }
 
     /** Hides a block from new readers (the head's read bound stays). Returns false if it was not visible. */

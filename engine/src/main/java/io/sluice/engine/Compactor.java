@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.block.BlockMerger;
 import io.sluice.block.BlockMeta;
 import io.sluice.block.BlockReader;
 import io.sluice.block.BlockSource;
@@ -60,6 +61,7 @@ final class Compactor implements Runnable {
     private final HeadBounds bounds;
     private final ReadWriteLock readers;
     private final long range;
+    private final long[] ranges;
     private final long retention;
     private final boolean enabled;
     private volatile boolean stopped;
@@ -67,11 +69,14 @@ final class Compactor implements Runnable {
     private volatile long compactions;
     private volatile long failures;
     private volatile long compactionNanos;
+    private volatile long compactionCpuNanos;
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private volatile long deletedBlocks;
+    private volatile long merges;
     private volatile Throwable lastFailure;
 
     Compactor(ShardHead[] heads, ShardProgress[] progress, SeriesRegistry registry, IngestRing ring, BlockStore blocks,
-              HeadBounds bounds, ReadWriteLock readers, long range, long retention, boolean enabled) {
+              HeadBounds bounds, ReadWriteLock readers, long[] ranges, long retention, boolean enabled) {
         this.heads = heads;
         this.progress = progress;
         this.registry = registry;
@@ -79,7 +84,8 @@ final class Compactor implements Runnable {
         this.blocks = blocks;
         this.bounds = bounds;
         this.readers = readers;
-        this.range = range;
+        this.range = ranges[0];
+        this.ranges = ranges.clone();
         this.retention = retention;
         this.enabled = enabled;
     }
@@ -115,6 +121,7 @@ final class Compactor implements Runnable {
             }
             try {
                 compactNow();
+                mergeNow();
                 deleteExpiredBlocks();
                 backoff = CHECK_NANOS;
             } catch (Throwable t) {
@@ -136,6 +143,9 @@ final class Compactor implements Runnable {
         return newest;
     }
 
+    /** Most head ranges compacted in one pass (one walk of each series' chunks). */
+    static final int MAX_RANGES_PER_PASS = 16;
+
     /** Compacts every range that is due. */
     synchronized void compactNow() throws IOException, InterruptedException {
         if (!enabled) {
@@ -152,15 +162,27 @@ final class Compactor implements Runnable {
                 return;
             }
             long start = Math.floorDiv(oldest, range) * range;
-            if (newest - start <= range + range / 2) {
+            int due = 0;
+            while (due < MAX_RANGES_PER_PASS && newest - (start + due * range) > range + range / 2) {
+                due++;
+            }
+            if (due == 0) {
                 return;
             }
-            compact(start, start + range);
+            compact(start, due);
         }
     }
 
-    private void compact(long start, long end) throws IOException, InterruptedException {
+    /**
+     * Compacts the {@code count} ranges from {@code start} on: one walk of each series' chunks
+     * finds what all of them hold (when the compactor runs behind, the head spans many ranges, and a
+     * walk per range would pass the newer ones again each time), then each range is written and
+     * published in turn, oldest first.
+     */
+    private void compact(long start, int count) throws IOException, InterruptedException {
         long began = System.nanoTime();
+        long cpu = cpuNanos();
+        long end = start + count * range;
         bounds.raiseAppendMinValid(end);
         long cursor = ring.publishedSequence();
         for (ShardProgress p : progress) {
@@ -171,29 +193,157 @@ final class Compactor implements Runnable {
                 LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
             }
         }
-        Optional<BlockMeta> meta;
+        HeadRanges found;
         readers.readLock().lock();
         try {
-            meta = BlockWriter.write(blocks.dir(), start, end, new HeadRange(start, end));
+            found = new HeadRanges(start, count);
         } finally {
             readers.readLock().unlock();
         }
-        if (meta.isPresent()) {
-            BlockReader block = BlockReader.open(blocks.dir().resolve(meta.get().ulid().toString()));
-            blocks.add(block);
-            LOG.log(System.Logger.Level.DEBUG, "compacted [{0}, {1}) into block {2}: {3} series, {4} samples", start,
-                end, meta.get().ulid(), meta.get().numSeries(), meta.get().numSamples());
+        for (int r = 0; r < count && !stopped; r++) {
+            long from = start + r * range;
+            Optional<BlockMeta> meta;
+            // The chunks of the ranges not yet written stay in their files: the head keeps a file
+            // while any of its chunks ends at or after its read bound, which is this range's start.
+            readers.readLock().lock();
+            try {
+                meta = BlockWriter.write(blocks.dir(), from, from + range, found.range(r));
+            } finally {
+                readers.readLock().unlock();
+            }
+            if (meta.isPresent()) {
+                BlockReader block = BlockReader.open(blocks.dir().resolve(meta.get().ulid().toString()));
+                blocks.add(block);
+                LOG.log(System.Logger.Level.DEBUG, "compacted [{0}, {1}) into block {2}: {3} series, {4} samples", from,
+                    from + range, meta.get().ulid(), meta.get().numSeries(), meta.get().numSamples());
+            }
+            // The block is visible. Once no reader that took the older view is left (the write side of
+            // the gate waits for them), the writers may drop the range from the head.
+            readers.writeLock().lock();
+            try {
+                bounds.raiseReadMinValid(from + range);
+            } finally {
+                readers.writeLock().unlock();
+            }
+            compactions++;
         }
-        // The block is visible. Once no reader that took the older view is left (the write side of the
-        // gate waits for them), the writers may drop the range from the head.
-        readers.writeLock().lock();
+        compactionNanos += System.nanoTime() - began;
+        compactionCpuNanos += cpuNanos() - cpu;
+    }
+
+    /** Merges blocks while the plan finds a group to merge. */
+    synchronized void mergeNow() throws IOException {
+        if (!enabled) {
+            return;
+        }
+        List<BlockReader> group;
+        while (!stopped && (group = plan(blocks.view().blocks(), ranges)) != null) {
+            merge(group);
+        }
+    }
+
+    /**
+     * Prometheus' {@code LeveledCompactor.plan} without vertical compaction: leave out the newest
+     * block (users get a full block range to back it up before it is merged); then, for each range
+     * from the second up, split the blocks into aligned ranges and take the first group of more than
+     * one block that fills its range or lies wholly before the newest remaining block. Groups with
+     * overlapping blocks or tombstones are not merged (Sluice does not rewrite chunks).
+     *
+     * @return the blocks to merge, oldest first, or null
+     */
+    static List<BlockReader> plan(BlockReader[] view, long[] ranges) {
+        if (ranges.length < 2 || view.length < 3) {
+            return null;
+        }
+        List<BlockReader> ds = new ArrayList<>(List.of(view));
+        ds.sort((a, b) -> Long.compare(a.meta().minTime(), b.meta().minTime()));
+        ds.remove(ds.size() - 1);
+        long highTime = ds.get(ds.size() - 1).meta().minTime();
+        for (int r = 1; r < ranges.length; r++) {
+            long iv = ranges[r];
+            for (List<BlockReader> p : splitByRange(ds, iv)) {
+                long mint = p.get(0).meta().minTime();
+                long maxt = p.get(p.size() - 1).meta().maxTime();
+                if ((maxt - mint == iv || maxt <= highTime) && p.size() > 1 && mergeable(p)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean mergeable(List<BlockReader> p) {
+        for (int i = 0; i < p.size(); i++) {
+            if (!p.get(i).tombstones().isEmpty()
+                || i > 0 && p.get(i - 1).meta().maxTime() > p.get(i).meta().minTime()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Prometheus' {@code splitByRange}: groups of consecutive blocks that lie in one aligned range of {@code tr}. */
+    static List<List<BlockReader>> splitByRange(List<BlockReader> ds, long tr) {
+        List<List<BlockReader>> out = new ArrayList<>();
+        for (int i = 0; i < ds.size(); ) {
+            BlockMeta m = ds.get(i).meta();
+            long t0 = Math.floorDiv(m.minTime(), tr) * tr;
+            if (m.maxTime() > t0 + tr) {
+                i++; // misaligned, or as long as the range itself: not merged at this level
+                continue;
+            }
+            List<BlockReader> group = new ArrayList<>();
+            for (; i < ds.size() && ds.get(i).meta().maxTime() <= t0 + tr; i++) {
+                group.add(ds.get(i));
+            }
+            if (!group.isEmpty()) {
+                out.add(group);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Writes {@code group} as one block (tmp directory, forced, renamed; its meta names them as its
+     * parents), publishes it in their place, and deletes them once no reader is inside. A crash
+     * after the rename leaves the parents beside it; the next open deletes them, because the new
+     * block names them.
+     */
+    private void merge(List<BlockReader> group) throws IOException {
+        long began = System.nanoTime();
+        long cpu = cpuNanos();
+        List<BlockMeta> metas = new ArrayList<>(group.size());
+        for (BlockReader b : group) {
+            metas.add(b.meta());
+        }
+        long mint = metas.get(0).minTime();
+        long maxt = metas.get(metas.size() - 1).maxTime();
+        Optional<BlockMeta> meta;
         try {
-            bounds.raiseReadMinValid(end);
+            meta = BlockWriter.write(blocks.dir(), mint, maxt, new BlockMerger(group, () -> stopped),
+                BlockWriter.Options.defaults().withParents(metas));
+        } catch (java.util.concurrent.CancellationException e) {
+            return; // closing: the parents stay, the tmp directory is gone
+        }
+        BlockReader merged = meta.isPresent()
+            ? BlockReader.open(blocks.dir().resolve(meta.get().ulid().toString())) : null;
+        blocks.replace(group, merged);
+        readers.writeLock().lock(); // no reader is inside the parents any more
+        try {
+            for (BlockReader b : group) {
+                b.close();
+            }
         } finally {
             readers.writeLock().unlock();
         }
-        compactions++;
+        for (BlockMeta m : metas) {
+            blocks.delete(m);
+        }
+        merges++;
         compactionNanos += System.nanoTime() - began;
+        compactionCpuNanos += cpuNanos() - cpu;
+        LOG.log(System.Logger.Level.DEBUG, "merged {0} blocks into [{1}, {2}): {3}", group.size(), mint, maxt,
+            meta.map(m -> m.ulid().toString()).orElse("(no series)"));
     }
 
     /** Retention: whole blocks whose samples are all older than the period go. */
@@ -231,8 +381,21 @@ final class Compactor implements Runnable {
         return failures;
     }
 
+    /** CPU time of the calling thread, or 0 where the JVM cannot measure it. */
+    private static long cpuNanos() {
+        return THREADS.isCurrentThreadCpuTimeSupported() ? Math.max(0, THREADS.getCurrentThreadCpuTime()) : 0;
+    }
+
+    long compactionCpuNanos() {
+        return compactionCpuNanos;
+    }
+
     long compactionNanos() {
         return compactionNanos;
+    }
+
+    long merges() {
+        return merges;
     }
 
     long deletedBlocks() {
@@ -243,54 +406,173 @@ final class Compactor implements Runnable {
         return lastFailure;
     }
 
-    /** The head's series with chunks in one range, in label order: what the block is written from. */
-    private final class HeadRange implements BlockSource {
-        private final long start;
-        private final long end;
-        private final List<long[]> entries = new ArrayList<>(); // {shard, id}
-        private final List<Labels> labels = new ArrayList<>();
-        private final ShardHead.ReadScratch scratch = new ShardHead.ReadScratch();
+    /** Every registered series as {@code shard << 32 | id}, in label order; grown as series appear. */
+    private long[] order = new long[0];
+    /** Per shard: local ids below this are in {@link #order}. */
+    private int[] ordered;
 
-        HeadRange(long start, long end) throws IOException {
-            this.start = start;
-            this.end = end;
-            List<Object[]> found = new ArrayList<>();
-            ShardHead.ChunkSink probe = (minT, maxT, buf, off, len) -> { };
-            for (int shard = 0; shard < heads.length; shard++) {
-                int limit = registry.idLimit(shard);
-                for (int id = 0; id < limit; id++) {
-                    HeadSeries s = heads[shard].get(id);
-                    if (s == null || !s.isLogged()) {
-                        continue;
-                    }
-                    if (heads[shard].chunksIn(id, start, end, probe, scratch)) {
-                        found.add(new Object[] {registry.labels(shard, id), new long[] {shard, id}});
-                    }
+    /**
+     * Brings {@link #order} up to the registry: the series created since the last call are sorted
+     * among themselves and inserted by binary search, so a compaction compares labels for its new
+     * series only, not for all of them.
+     */
+    private void updateOrder() {
+        if (ordered == null) {
+            ordered = new int[heads.length];
+        }
+        List<Long> fresh = new ArrayList<>();
+        for (int shard = 0; shard < heads.length; shard++) {
+            int limit = registry.idLimit(shard);
+            int id = ordered[shard];
+            for (; id < limit && registry.labels(shard, id) != null; id++) {
+                fresh.add((long) shard << 32 | id);
+            }
+            ordered[shard] = id;
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        fresh.sort((a, b) -> LabelOrder.compare(labelsOf(a), labelsOf(b)));
+        long[] merged = new long[order.length + fresh.size()];
+        int from = 0; // next element of order to copy
+        int out = 0;
+        for (long f : fresh) {
+            Labels l = labelsOf(f);
+            int lo = from;
+            int hi = order.length;
+            while (lo < hi) { // first element of order[from..] that sorts after l
+                int mid = (lo + hi) >>> 1;
+                if (LabelOrder.compare(labelsOf(order[mid]), l) < 0) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
                 }
             }
-            found.sort((a, b) -> LabelOrder.compare((Labels) a[0], (Labels) b[0]));
-            for (Object[] f : found) {
-                labels.add((Labels) f[0]);
-                entries.add((long[]) f[1]);
+            System.arraycopy(order, from, merged, out, lo - from);
+            out += lo - from;
+            from = lo;
+            merged[out++] = f;
+        }
+        System.arraycopy(order, from, merged, out, order.length - from);
+        order = merged;
+    }
+
+    private Labels labelsOf(long packed) {
+        return registry.labels((int) (packed >>> 32), (int) packed);
+    }
+
+    /**
+     * The head's chunks in consecutive ranges, found in one walk of each series' chain: per range,
+     * the series with chunks in it (in label order) and their chunks' positions in the head-chunk
+     * log. An open chunk has no position; its bytes are copied, since the writer may cut it at any
+     * moment (after which the log holds the same bytes).
+     */
+    private final class HeadRanges implements ShardHead.PositionSink {
+        private final long start;
+        private final int count;
+        private final ShardHead.ReadScratch scratch = new ShardHead.ReadScratch();
+        // Per range: its series (shard << 32 | id) and, per series, where its chunks start in `chunks`.
+        private final long[][] series;
+        private final int[] seriesCount;
+        private final int[][] chunkFrom;
+        // Per range: chunk positions, or -(offset in openBytes) - 2 for a copied open chunk.
+        private final long[][] chunks;
+        private final int[] chunkCount;
+        private byte[] openBytes = new byte[4096];
+        private int openUsed;
+        private final org.agrona.collections.LongArrayList openMeta = new org.agrona.collections.LongArrayList();
+        private long current;
+        private int currentRange = -1;
+
+        HeadRanges(long start, int count) throws IOException {
+            this.start = start;
+            this.count = count;
+            series = new long[count][16];
+            seriesCount = new int[count];
+            chunkFrom = new int[count][17];
+            chunks = new long[count][64];
+            chunkCount = new int[count];
+            updateOrder();
+            long end = start + count * range;
+            for (long packed : order) {
+                HeadSeries s = heads[(int) (packed >>> 32)].get((int) packed);
+                if (s == null || !s.isLogged() || s.newestTimestamp() < start) {
+                    continue;
+                }
+                current = packed;
+                currentRange = -1;
+                heads[(int) (packed >>> 32)].chunkPositionsIn((int) packed, start, end, this, scratch);
+            }
+            for (int r = 0; r < count; r++) {
+                chunkFrom[r][seriesCount[r]] = chunkCount[r];
             }
         }
 
         @Override
-        public int seriesCount() {
-            return entries.size();
+        public void chunk(long position, long minTime, long maxTime, DirectBuffer buffer, int offset, int length) {
+            int r = (int) Math.floorDiv(minTime - start, range);
+            if (r != currentRange) { // chunks come oldest first: a new range starts a new entry
+                currentRange = r;
+                if (seriesCount[r] + 1 >= series[r].length) {
+                    series[r] = java.util.Arrays.copyOf(series[r], series[r].length * 2);
+                    chunkFrom[r] = java.util.Arrays.copyOf(chunkFrom[r], series[r].length + 1);
+                }
+                series[r][seriesCount[r]] = current;
+                chunkFrom[r][seriesCount[r]++] = chunkCount[r];
+            }
+            long ref = position;
+            if (position == ShardHead.OPEN_CHUNK) {
+                if (openUsed + length > openBytes.length) {
+                    openBytes = java.util.Arrays.copyOf(openBytes, Math.max(openBytes.length * 2, openUsed + length));
+                }
+                buffer.getBytes(offset, openBytes, openUsed, length);
+                ref = -2 - openMeta.size();
+                openMeta.addLong(openUsed);
+                openMeta.addLong(length);
+                openMeta.addLong(minTime);
+                openMeta.addLong(maxTime);
+                openUsed += length;
+            }
+            if (chunkCount[r] == chunks[r].length) {
+                chunks[r] = java.util.Arrays.copyOf(chunks[r], chunkCount[r] * 2);
+            }
+            chunks[r][chunkCount[r]++] = ref;
         }
 
-        @Override
-        public Labels labels(int i) {
-            return labels.get(i);
-        }
+        BlockSource range(int r) {
+            return new BlockSource() {
+                private final org.agrona.concurrent.UnsafeBuffer open = new org.agrona.concurrent.UnsafeBuffer(openBytes);
+                private ChunkSink sink;
+                private final ShardHead.ChunkSink adapter = (minT, maxT, buf, off, len) ->
+                    sink.chunk(minT, maxT, (byte) XorChunkDescriptor.ENCODING_XOR, buf, off, len);
 
-        @Override
-        public void chunks(int i, ChunkSink sink) throws IOException {
-            long[] e = entries.get(i);
-            heads[(int) e[0]].chunksIn((int) e[1], start, end,
-                (long minT, long maxT, DirectBuffer buf, int off, int len) -> sink.chunk(minT, maxT,
-                    (byte) XorChunkDescriptor.ENCODING_XOR, buf, off, len), scratch);
+                @Override
+                public int seriesCount() {
+                    return seriesCount[r];
+                }
+
+                @Override
+                public Labels labels(int i) {
+                    return labelsOf(series[r][i]);
+                }
+
+                @Override
+                public void chunks(int i, ChunkSink sink) throws IOException {
+                    this.sink = sink;
+                    ShardHead head = heads[(int) (series[r][i] >>> 32)];
+                    for (int c = chunkFrom[r][i]; c < chunkFrom[r][i + 1]; c++) {
+                        long ref = chunks[r][c];
+                        if (ref >= 0) {
+                            head.chunkAt(ref, adapter);
+                        } else {
+                            int m = (int) (-2 - ref);
+                            sink.chunk(openMeta.getLong(m + 2), openMeta.getLong(m + 3),
+                                (byte) XorChunkDescriptor.ENCODING_XOR, open, (int) openMeta.getLong(m),
+                                (int) openMeta.getLong(m + 1));
+                        }
+                    }
+                }
+            };
         }
     }
 }

@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * {@value #MAX_LABEL_BYTES} bytes of UTF-8 each.
  *
  * <p>Thread-safety: immutable, safe to share. Build a {@code Labels} once and reuse it: the
- * 64-bit hash is computed at construction so that lookups on the write path do no hashing.
+ * 64-bit hash is computed on first use and kept, so that lookups on the write path hash a label set
+ * once (and label sets that are never looked up, such as those a block merge decodes, never).
  */
 public final class Labels {
     /** The most labels a series may carry. */
@@ -29,11 +30,14 @@ public final class Labels {
 
     /** Names and values interleaved, sorted by name: {@code n0, v0, n1, v1, ...} (one object per label set). */
     private final String[] pairs;
-    private final long hash64;
+    // The racy single-check idiom of String.hashCode: a thread that sees `hashed` false computes the
+    // same value again; `hashed` is written after `hash64`, and both are volatile, so a thread that
+    // sees it true sees the hash.
+    private volatile long hash64;
+    private volatile boolean hashed;
 
     private Labels(String[] pairs) {
         this.pairs = pairs;
-        this.hash64 = computeHash(pairs);
     }
 
     /**
@@ -232,7 +236,13 @@ public final class Labels {
      * part of the on-disk contract (docs/format/wal.md); two different label sets may share it.
      */
     public long hash64() {
-        return hash64;
+        if (hashed) {
+            return hash64;
+        }
+        long h = computeHash(pairs);
+        hash64 = h;
+        hashed = true;
+        return h;
     }
 
     /** A sorted name to value map (a copy). */
@@ -264,7 +274,7 @@ public final class Labels {
             return false;
         }
         Labels other = (Labels) o;
-        return hash64 == other.hash64 && Arrays.equals(pairs, other.pairs);
+        return hash64() == other.hash64() && Arrays.equals(pairs, other.pairs);
     }
 
     /**
@@ -278,7 +288,8 @@ public final class Labels {
     /** Consistent with {@link #equals}; derived from {@link #hash64()}. */
     @Override
     public int hashCode() {
-        return (int) (hash64 ^ (hash64 >>> 32));
+        long h = hash64();
+        return (int) (h ^ (h >>> 32));
     }
 
     /** Prometheus notation: {@code {__name__="cpu", host="a"}}. */

@@ -277,7 +277,7 @@ public final class Sluice implements AutoCloseable {
         Sluice db = new Sluice(config, dir, shards, registry, heads, blocks, bounds, indexes, counters, progress, collector, ring, state,
             report, lockChannel, lock, preparer, readers, retirer);
         db.compactor = new Compactor(heads, progress, registry, ring, blocks, bounds, readers,
-            config.blockRange().toMillis(), config.retention().toMillis(), config.compaction());
+            config.blockRanges(), config.retention().toMillis(), config.compaction());
         ring.start();
         db.metricsThread.start();
         db.compactor.start();
@@ -450,14 +450,41 @@ public final class Sluice implements AutoCloseable {
     }
 
     /**
-     * The ref of an existing series, or -1. Never creates.
+     * The ref of an existing series (in the head or in a block), or -1. Never creates a series: a
+     * series only blocks hold gets a ref, which writes nothing.
      *
      * @throws IllegalStateException if the engine is closed
      */
     public long find(Labels labels) {
         Objects.requireNonNull(labels, "labels");
         checkReadable();
-        return registry.find(labels);
+        long ref = registry.find(labels);
+        if (ref >= 0 || blocks.view().blocks().length == 0) {
+            return ref;
+        }
+        // A series only the blocks hold (written before the head's range, or by Prometheus) gets its
+        // ref when first found, as when a selector first returns it.
+        Matcher[] exact = new Matcher[labels.size()];
+        for (int i = 0; i < exact.length; i++) {
+            exact[i] = Matcher.eq(labels.name(i), labels.value(i));
+        }
+        readers.readLock().lock();
+        try {
+            checkReadable();
+            for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
+                IntIterator it = b.select(exact).getIntIterator();
+                while (it.hasNext()) {
+                    if (b.labels(it.next()).sameLabelsAs(labels)) {
+                        return registry.getOrCreate(labels);
+                    }
+                }
+            }
+        } catch (io.sluice.block.BlockCorruptionException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            readers.readLock().unlock();
+        }
+        return -1;
     }
 
     /**
@@ -949,11 +976,23 @@ public final class Sluice implements AutoCloseable {
             throw new java.io.UncheckedIOException(e);
         }
         return new StorageStats(head[0], head[1], head[2], wal, view.blocks().length, blockSamples, blockBytes,
-            blockMin, blockMax);
+            blockMin, blockMax, compactor.compactions(), compactor.merges(), compactor.compactionNanos(),
+            compactor.compactionCpuNanos(), compactor.failures());
     }
 
-    /** A block as tools list it. */
-    public record BlockInfo(String ulid, long minTime, long maxTime, long series, long samples, long chunks,
+    /**
+     * A block as tools list it.
+     *
+     * @param ulid      the block's name
+     * @param minTime   its first millisecond
+     * @param maxTime   its exclusive end
+     * @param series    series in it
+     * @param samples   samples in it
+     * @param chunks    chunks in it
+     * @param level     its compaction level: 1 if cut from the head, higher once merged
+     * @param directory where it lives
+     */
+    public record BlockInfo(String ulid, long minTime, long maxTime, long series, long samples, long chunks, int level,
                             java.nio.file.Path directory) {
     }
 
@@ -968,7 +1007,7 @@ public final class Sluice implements AutoCloseable {
         for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
             io.sluice.block.BlockMeta m = b.meta();
             out.add(new BlockInfo(m.ulid().toString(), m.minTime(), m.maxTime(), m.numSeries(), m.numSamples(),
-                m.numChunks(), b.directory()));
+                m.numChunks(), m.compactionLevel(), b.directory()));
         }
         return Collections.unmodifiableList(out);
     }
@@ -984,6 +1023,7 @@ public final class Sluice implements AutoCloseable {
         checkReadable();
         try {
             compactor.compactNow();
+            compactor.mergeNow();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while compacting", e);

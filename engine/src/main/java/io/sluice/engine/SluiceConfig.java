@@ -41,10 +41,13 @@ public final class SluiceConfig {
     private final boolean prefaultSegments;
     private final Duration retention;
     private final Duration retentionCheckInterval;
+    /** The longest a merged block spans by default, as in Prometheus: 31 days. */
+    public static final Duration MAX_BLOCK_DURATION = Duration.ofDays(31);
     private final Duration blockRange;
     private final long headChunkFileSize;
     private final int walTruncateSegments;
     private final boolean compaction;
+    private final Duration maxBlockDuration;
 
     private SluiceConfig(Builder b) {
         this.retention = b.retention;
@@ -53,6 +56,9 @@ public final class SluiceConfig {
         this.headChunkFileSize = b.headChunkFileSize;
         this.walTruncateSegments = b.walTruncateSegments;
         this.compaction = b.compaction;
+        this.maxBlockDuration = b.maxBlockDuration != null ? b.maxBlockDuration
+            : b.retention.isZero() ? MAX_BLOCK_DURATION
+            : b.retention.dividedBy(10).compareTo(MAX_BLOCK_DURATION) < 0 ? b.retention.dividedBy(10) : MAX_BLOCK_DURATION;
         this.prefaultSegments = b.prefaultSegments;
         this.dir = b.dir;
         this.shards = b.shards;
@@ -181,6 +187,37 @@ public final class SluiceConfig {
         return compaction;
     }
 
+    /**
+     * The longest a merged block may span: blocks are merged into ranges of 3, 9, 27, … block
+     * ranges up to this. See {@link Builder#maxBlockDuration}.
+     */
+    public Duration maxBlockDuration() {
+        return maxBlockDuration;
+    }
+
+    /**
+     * The ranges blocks are merged into, shortest first, as Prometheus' {@code
+     * ExponentialBlockRanges(blockRange, 10, 3)} cut at {@link #maxBlockDuration()}: the first is the
+     * block range itself (the head's blocks), and no merge happens if it is the only one.
+     */
+    public long[] blockRanges() {
+        long r = blockRange.toMillis();
+        long max = maxBlockDuration.toMillis();
+        long[] out = new long[10];
+        int n = 0;
+        for (int i = 0; i < 10; i++) {
+            if (i > 0 && r > max) {
+                break;
+            }
+            out[n++] = r;
+            if (r > Long.MAX_VALUE / 3) {
+                break;
+            }
+            r *= 3;
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder {
         private Path dir;
@@ -202,6 +239,7 @@ public final class SluiceConfig {
         private long headChunkFileSize = DEFAULT_HEAD_CHUNK_FILE_SIZE;
         private int walTruncateSegments = 2;
         private boolean compaction = true;
+        private Duration maxBlockDuration;
 
         private Builder() {
         }
@@ -303,6 +341,24 @@ public final class SluiceConfig {
          */
         public Builder compaction(boolean compact) {
             this.compaction = compact;
+            return this;
+        }
+
+        /**
+         * The longest a block may span once merged (Prometheus' {@code
+         * --storage.tsdb.max-block-duration}): the compactor merges blocks into ranges of 3, 9, 27, …
+         * block ranges that fit in it, as Prometheus' leveled compactor does. By default a tenth of
+         * the retention period, at most 31 days (31 days without retention). A value below three
+         * block ranges turns merging off.
+         *
+         * @throws IllegalArgumentException unless from 1 ms to 3650 days
+         */
+        public Builder maxBlockDuration(Duration max) {
+            Objects.requireNonNull(max, "max");
+            if (max.toMillis() < 1 || max.compareTo(Duration.ofDays(3650)) > 0) {
+                throw new IllegalArgumentException("max block duration must be from 1ms to 3650 days, got " + max);
+            }
+            this.maxBlockDuration = max;
             return this;
         }
 

@@ -15,7 +15,14 @@ package io.sluice.engine;
  * @param blockBytes     bytes of every file of those blocks
  * @param blockMinTime   first timestamp the blocks cover, or {@link Long#MAX_VALUE} without blocks
  * @param blockMaxTime   end (exclusive) of what the blocks cover, or {@link Long#MIN_VALUE} without blocks
+ * @param compactions    head ranges compacted into blocks since the engine opened
+ * @param merges         merges of blocks into a larger one since the engine opened
+ * @param compactionNanos wall time spent cutting and merging blocks since the engine opened
+ * @param compactionCpuNanos CPU time the compacting thread spent on it (0 where the JVM cannot tell)
+ * @param compactionFailures compactions or merges that failed (and are retried) since the engine opened
  */
 public record StorageStats(long headSamples, long headChunks, long headChunkBytes, long walBytes, int blocks,
-                           long blockSamples, long blockBytes, long blockMinTime, long blockMaxTime) {
+                           long blockSamples, long blockBytes, long blockMinTime, long blockMaxTime,
+                           long compactions, long merges, long compactionNanos, long compactionCpuNanos,
+                           long compactionFailures) {
 }

@@ -347,6 +347,27 @@ public final class ShardHead implements AutoCloseable {
      * @return false if the series has nothing in the range
      */
     public boolean chunksIn(int id, long start, long end, ChunkSink sink, ReadScratch scratch) throws IOException {
+        return chunkPositionsIn(id, start, end, (pos, minT, maxT, b, off, len) -> sink.chunk(minT, maxT, b, off, len),
+            scratch);
+    }
+
+    /** Receives chunks with their head-chunk log positions ({@link #OPEN_CHUNK} for the open chunk). */
+    @FunctionalInterface
+    public interface PositionSink {
+        void chunk(long position, long minTime, long maxTime, DirectBuffer buffer, int offset, int length)
+            throws IOException;
+    }
+
+    /** The position {@link PositionSink} gets for the open chunk, which has none in the log. */
+    public static final long OPEN_CHUNK = -1;
+
+    /**
+     * As {@link #chunksIn}, handing over each chunk's position in the head-chunk log too, so that a
+     * caller may read it again later with {@link #chunkAt} instead of walking the chain again. The
+     * open chunk's bytes are a copy, valid until the scratch is used again.
+     */
+    public boolean chunkPositionsIn(int id, long start, long end, PositionSink sink, ReadScratch scratch)
+        throws IOException {
         HeadSeries s = get(id);
         if (s == null) {
             return false;
@@ -365,7 +386,7 @@ public final class ShardHead implements AutoCloseable {
             long minT = b.getLong(body + HeadChunkDescriptor.MIN_TIME_OFFSET);
             long maxT = b.getLong(body + HeadChunkDescriptor.MAX_TIME_OFFSET);
             if (minT >= start && maxT < end) {
-                sink.chunk(minT, maxT, b, body + HeadChunkDescriptor.DATA_OFFSET,
+                sink.chunk(pos, minT, maxT, b, body + HeadChunkDescriptor.DATA_OFFSET,
                     b.getInt(frame) - HeadChunkDescriptor.DATA_OFFSET);
                 any = true;
             }
@@ -384,11 +405,30 @@ public final class ShardHead implements AutoCloseable {
             if (first >= start && last < end) {
                 org.agrona.concurrent.UnsafeBuffer copy = scratch.openView;
                 copy.wrap(snap.open, 0, snap.openLength);
-                sink.chunk(first, last, copy, 0, snap.openLength);
+                sink.chunk(OPEN_CHUNK, first, last, copy, 0, snap.openLength);
                 any = true;
             }
         }
         return any;
+    }
+
+    /**
+     * Hands {@code sink} the chunk at {@code position} in the head-chunk log, as {@link
+     * #chunkPositionsIn} found it. The caller holds the reader gate and knows that the chunk's file
+     * is still there (the head keeps files whose chunks end at or after its read bound).
+     *
+     * @throws IllegalStateException if no file holds the position any more
+     */
+    public void chunkAt(long position, ChunkSink sink) throws IOException {
+        WalSegment f = HeadChunkLog.find(chunks.files(), position);
+        if (f == null) {
+            throw new IllegalStateException("shard " + shard + ": no head-chunk file holds position " + position);
+        }
+        DirectBuffer b = f.mapping().buffer();
+        int frame = (int) (position - f.basePosition());
+        int body = frame + io.sluice.wal.FrameDescriptor.BODY_OFFSET;
+        sink.chunk(b.getLong(body + HeadChunkDescriptor.MIN_TIME_OFFSET), b.getLong(body + HeadChunkDescriptor.MAX_TIME_OFFSET),
+            b, body + HeadChunkDescriptor.DATA_OFFSET, b.getInt(frame) - HeadChunkDescriptor.DATA_OFFSET);
     }
 
     /** Bytes of off-heap slots holding open chunks. */

@@ -206,7 +206,12 @@ class BlockCorruptionTest {
             .replace("\"level\": 1", "\"level\": 1, \"parents\": [{\"ulid\": \"01HF84E400KMTGVZMAYTQEFEZ1\"}], \"hints\": [\"x\"]"));
         try (BlockReader r = BlockReader.open(dir)) {
             assertEquals(1, r.meta().compactionLevel());
+            assertEquals(1, r.meta().compactionParents().size(), "parents are read; missing times are 0, as in Go");
+            assertEquals(0, r.meta().compactionParents().get(0).minTime());
         }
+        Files.writeString(meta, good.replace("\"level\": 1", "\"level\": 1, \"parents\": [{\"minTime\": 5}]"));
+        assertTrue(assertThrows(BlockCorruptionException.class, () -> BlockReader.open(dir)).getMessage()
+            .contains("lacks its ulid"));
     }
 
     @Test

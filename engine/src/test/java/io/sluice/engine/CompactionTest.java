@@ -185,4 +185,103 @@ class CompactionTest {
             assertTrue(s.noneMatch(p -> p.toString().endsWith(".tmp-for-deletion")));
         }
     }
+
+    /**
+     * 20 h at 15 s: the head compacts 2 h blocks up to 18 h; Prometheus' planner (newest block left
+     * out; groups that fill a 6 h range or lie before the newest remaining block) merges [0, 6 h) and
+     * [6 h, 12 h), and leaves [12 h, 16 h) alone (neither full nor before the newest block).
+     */
+    @Test
+    void blocksAreMergedAsPrometheusPlansThemAndNothingIsLostOrCountedTwice() throws Exception {
+        Path dir = tmp.resolve("d");
+        int samples = 20 * 240;
+        long h = 3_600_000L;
+        List<Sluice.BlockInfo> layout;
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            write(db, 6, 0, samples, Integer.MAX_VALUE);
+            db.compact();
+            layout = db.blocks();
+            long[][] want = {{0, 6, 2}, {6, 12, 2}, {12, 14, 1}, {14, 16, 1}, {16, 18, 1}};
+            assertEquals(want.length, layout.size(), "blocks: " + layout);
+            for (int b = 0; b < want.length; b++) {
+                Sluice.BlockInfo info = layout.get(b);
+                assertEquals(T0 + want[b][0] * h, info.minTime(), "block " + b);
+                assertEquals(T0 + want[b][1] * h, info.maxTime(), "block " + b);
+                assertEquals(want[b][2], info.level(), "block " + b);
+                assertEquals(6, info.series());
+                assertEquals(6L * (want[b][1] - want[b][0]) * 240, info.samples(), "block " + b);
+            }
+            try (Stream<Path> s = Files.list(dir.resolve("blocks"))) {
+                assertEquals(want.length, s.count(), "the parents are gone from disk");
+            }
+            for (int i = 0; i < 6; i++) {
+                checkContiguous(db, i, 0, samples);
+            }
+            List<Long> across = read(db, 4, T0 + 6 * h - 10 * STEP, T0 + 6 * h + 9 * STEP);
+            assertEquals(20, across.size(), "a range across two merged blocks");
+            StorageStats st = db.storageStats();
+            assertEquals(6L * samples, st.blockSamples() + st.headSamples());
+        }
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            assertEquals(layout.size(), db.blocks().size());
+            for (int i = 0; i < 6; i++) {
+                checkContiguous(db, i, 0, samples);
+            }
+        }
+    }
+
+    @Test
+    void parentsLeftBesideTheirMergedBlockByACrashAreDeletedAtOpen() throws Exception {
+        Path dir = tmp.resolve("d");
+        Path before = tmp.resolve("before");
+        int samples = 10 * 240; // blocks [0, 8 h): [0, 6 h) merges once the head passes 9.5 h
+        try (Sluice db = Sluice.open(config(dir).maxBlockDuration(Duration.ofHours(1)).build())) {
+            write(db, 4, 0, samples, Integer.MAX_VALUE);
+            db.compact(); // no merging: the largest range is 2 h
+            assertEquals(4, db.blocks().size());
+        }
+        TestDirs.copyTree(dir.resolve("blocks"), before);
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            db.compact();
+            assertEquals(2, db.blocks().size(), "blocks: " + db.blocks());
+            assertEquals(2, db.blocks().get(0).level());
+        }
+        // As if the engine died after the merged block's rename, before its parents were deleted.
+        TestDirs.copyTree(before, dir.resolve("blocks"));
+        try (Stream<Path> s = Files.list(dir.resolve("blocks"))) {
+            assertEquals(5, s.count(), "the three parents, the merged block and the newest one");
+        }
+        try (Sluice db = Sluice.open(config(dir).maxBlockDuration(Duration.ofHours(1)).build())) {
+            assertEquals(2, db.blocks().size(), "the parents went at open, merging or not: " + db.blocks());
+            for (int i = 0; i < 4; i++) {
+                checkContiguous(db, i, 0, samples);
+            }
+        }
+        try (Stream<Path> s = Files.list(dir.resolve("blocks"))) {
+            assertEquals(2, s.count());
+        }
+    }
+
+    @Test
+    void aDirectoryWithOnlyBlocksOpensAndFindsTheirSeries() throws Exception {
+        Path dir = tmp.resolve("d");
+        Path only = tmp.resolve("only-blocks");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            write(db, 5, 0, 4 * 240, Integer.MAX_VALUE);
+            db.compact();
+            assertEquals(1, db.blocks().size());
+        }
+        TestDirs.copyTree(dir.resolve("blocks"), only.resolve("blocks")); // no WAL, no head: as Prometheus leaves it
+        try (Sluice db = Sluice.open(config(only).build())) {
+            assertEquals(-1, db.find(labels(99)));
+            for (int i = 0; i < 5; i++) {
+                long ref = db.find(labels(i));
+                assertTrue(ref >= 0, "series " + i + " is in the block");
+                assertEquals(labels(i), db.labels(ref));
+                List<Long> ts = read(db, i, Long.MIN_VALUE, Long.MAX_VALUE);
+                assertEquals(480, ts.size(), "the block's 2 h");
+                assertEquals(ref, db.find(labels(i)), "the same ref the second time");
+            }
+        }
+    }
 }
