@@ -38,6 +38,7 @@ public final class BlockReader implements Closeable {
     private final IndexReader index;
     private final ReadOnlyMapping[] segments;
     private final List<Tombstone> tombstones;
+    private final org.agrona.collections.Long2ObjectHashMap<long[]> deleted; // series id -> min0, max0, min1, ...
     private volatile boolean closed;
 
     private BlockReader(Path dir, BlockMeta meta, IndexReader index, ReadOnlyMapping[] segments, List<Tombstone> tombstones) {
@@ -46,6 +47,15 @@ public final class BlockReader implements Closeable {
         this.index = index;
         this.segments = segments;
         this.tombstones = tombstones;
+        org.agrona.collections.Long2ObjectHashMap<long[]> d = new org.agrona.collections.Long2ObjectHashMap<>();
+        for (Tombstone t : tombstones) {
+            long[] had = d.get(t.seriesId());
+            long[] now = had == null ? new long[2] : java.util.Arrays.copyOf(had, had.length + 2);
+            now[now.length - 2] = t.minTime();
+            now[now.length - 1] = t.maxTime();
+            d.put(t.seriesId(), now);
+        }
+        this.deleted = d;
     }
 
     /**
@@ -351,6 +361,26 @@ public final class BlockReader implements Closeable {
     /** Number of chunk segment files. */
     public int chunkSegmentCount() {
         return segments.length;
+    }
+
+    /**
+     * The deleted time ranges of series {@code id} from the tombstones file, as {@code min0, max0,
+     * min1, max1, …} (both ends inclusive), or null if none of its samples is deleted.
+     */
+    public long[] deletedRanges(int id) {
+        return deleted.isEmpty() ? null : deleted.get(Integer.toUnsignedLong(id));
+    }
+
+    /** Whether {@code t} lies in one of {@code ranges} ({@link #deletedRanges}; null: no). */
+    public static boolean isDeleted(long[] ranges, long t) {
+        if (ranges != null) {
+            for (int i = 0; i < ranges.length; i += 2) {
+                if (t >= ranges[i] && t <= ranges[i + 1]) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The tombstones (deleted ranges) of the block; empty for every block Sluice writes. */

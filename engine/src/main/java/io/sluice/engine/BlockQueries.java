@@ -14,6 +14,8 @@ import java.io.UncheckedIOException;
  * The read side over a {@link BlockStore.View}'s blocks: a series found by its labels in each block,
  * its chunks decoded in place. Blocks are read oldest first, and a sample at or before the last one
  * delivered is skipped, so blocks that overlap (imported from Prometheus, say) never repeat a sample.
+ * Samples a block's tombstones delete (Prometheus' admin API writes them) are skipped and not counted,
+ * as Prometheus' queries skip them.
  * A damaged block found while reading throws {@link UncheckedIOException} wrapping the
  * {@link BlockCorruptionException} that names the file and offset.
  *
@@ -63,6 +65,7 @@ final class BlockQueries {
                     continue;
                 }
                 BlockSeries series = b.series(id);
+                long[] deleted = b.deletedRanges(id);
                 for (int c = 0; c < series.chunkCount(); c++) {
                     if (series.chunkMaxTime(c) < mint || series.chunkMaxTime(c) <= last[0]) {
                         continue;
@@ -80,7 +83,7 @@ final class BlockQueries {
                         if (ts > maxt) {
                             break;
                         }
-                        if (ts >= mint && ts > last[0]) {
+                        if (ts >= mint && ts > last[0] && !BlockReader.isDeleted(deleted, ts)) {
                             consumer.accept(ts, it.value());
                             last[0] = ts;
                             delivered++;
@@ -94,7 +97,10 @@ final class BlockQueries {
         return delivered;
     }
 
-    /** Samples of {@code labels} in every block (chunk headers only; overlapping blocks counted once each). */
+    /**
+     * Samples of {@code labels} in every block (overlapping blocks counted once each): the chunk
+     * headers' counts, or, for a series with tombstones, the samples they leave.
+     */
     static long sampleCount(BlockReader[] blocks, Labels labels) {
         long n = 0;
         ChunkView view = new ChunkView();
@@ -105,10 +111,20 @@ final class BlockQueries {
                     continue;
                 }
                 BlockSeries series = b.series(id);
+                long[] deleted = b.deletedRanges(id);
                 for (int c = 0; c < series.chunkCount(); c++) {
                     b.chunk(series.chunkRef(c), view);
-                    if (view.encoding() == XorChunkDescriptor.ENCODING_XOR) {
+                    if (view.encoding() != XorChunkDescriptor.ENCODING_XOR) {
+                        continue;
+                    }
+                    if (deleted == null) {
                         n += view.sampleCount();
+                    } else {
+                        XorIterator it = new XorIterator();
+                        it.reset(view.buffer(), view.offset(), view.length());
+                        while (it.next()) {
+                            n += BlockReader.isDeleted(deleted, it.timestamp()) ? 0 : 1;
+                        }
                     }
                 }
             }

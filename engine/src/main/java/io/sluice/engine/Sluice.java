@@ -464,19 +464,12 @@ public final class Sluice implements AutoCloseable {
         }
         // A series only the blocks hold (written before the head's range, or by Prometheus) gets its
         // ref when first found, as when a selector first returns it.
-        Matcher[] exact = new Matcher[labels.size()];
-        for (int i = 0; i < exact.length; i++) {
-            exact[i] = Matcher.eq(labels.name(i), labels.value(i));
-        }
         readers.readLock().lock();
         try {
             checkReadable();
             for (io.sluice.block.BlockReader b : blocks.view().blocks()) {
-                IntIterator it = b.select(exact).getIntIterator();
-                while (it.hasNext()) {
-                    if (b.labels(it.next()).sameLabelsAs(labels)) {
-                        return registry.getOrCreate(labels);
-                    }
+                if (BlockQueries.find(b, labels) >= 0) {
+                    return registry.getOrCreate(labels);
                 }
             }
         } catch (io.sluice.block.BlockCorruptionException e) {

@@ -206,7 +206,7 @@ public final class HeadChunkLog implements AutoCloseable {
                 }
                 // Damage the WAL still covers (or repair): this file is the log's end now.
                 for (int j = paths.size() - 1; j > k; j--) {
-                    LOG.log(System.Logger.Level.INFO, "shard {0}: deleting head-chunk file {1} after the log's end"
+                    LOG.log(System.Logger.Level.INFO, "shard {0}: deleting head-chunk file {1} after the end of the log"
                         + " in {2}", shard, paths.get(j), file.getFileName());
                     truncatedBytes += fs.size(paths.get(j));
                     fs.delete(paths.get(j));
