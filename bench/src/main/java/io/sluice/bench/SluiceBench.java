@@ -21,7 +21,7 @@ import java.util.List;
 @Command(name = "sluice-bench", mixinStandardHelpOptions = true, versionProvider = SluiceBench.Version.class,
     description = "Load harness and benchmarks for the Sluice write engine.",
     subcommands = {LoadCommand.class, VerifyCommand.class, InspectCommand.class, CrashCommand.class, JmhCommand.class,
-        InteropCommand.class,
+        InteropCommand.class, ExportCommand.class,
         PeersCommand.class, PlotCommand.class, PlatformCommand.class,
         CommandLine.HelpCommand.class})
 public final class SluiceBench implements Runnable {

@@ -29,6 +29,7 @@ public final class BlockMerger implements BlockSource {
     private final BooleanSupplier cancelled;
     private final ChunkView view = new ChunkView();
     private final String[][] symbols; // per parent, its symbols decoded once
+    private String[] union;
     private int count;
     private int[] starts = new int[1024]; // output series i owns pairs [starts[i], starts[i + 1])
     private int pairs;
@@ -70,6 +71,10 @@ public final class BlockMerger implements BlockSource {
                 symbols[i][n] = canonical != null ? canonical : sym;
             }
         }
+        // The merged block's symbol table is the union of the parents' (each lists exactly the strings
+        // of its series), as in Prometheus' populateBlock: the writer streams with it.
+        union = interned.keySet().toArray(new String[0]);
+        java.util.Arrays.sort(union, LabelOrder.STRINGS);
         plan();
     }
 
@@ -127,6 +132,11 @@ public final class BlockMerger implements BlockSource {
         }
         pairBlock[pairs] = block;
         pairId[pairs++] = id;
+    }
+
+    @Override
+    public String[] symbols() {
+        return union;
     }
 
     @Override

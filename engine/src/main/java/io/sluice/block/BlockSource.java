@@ -24,4 +24,15 @@ public interface BlockSource {
 
     /** Hands {@code sink} every chunk of series {@code i} that lies in the block's time range, oldest first. */
     void chunks(int i, ChunkSink sink) throws IOException;
+
+    /**
+     * The index's symbol table, if the source knows it before the series are written: every name and
+     * value of every series that will have chunks (others may be there too), strictly ascending in
+     * {@link LabelOrder}. Then the writer streams, holding one series' chunk metas at a time instead
+     * of the whole block's. Null (the default) lets the writer collect the symbols of the series that
+     * turn out to have chunks, which is what a block cut from a head needs to match promtool's bytes.
+     */
+    default String[] symbols() {
+        return null;
+    }
 }

@@ -118,6 +118,7 @@ public final class BlockWriter {
         private final ChunkSegmentWriter chunks;
         private final long maxChunkLength;
         private final Options options;
+        private boolean streaming;
 
         private long[] metas = new long[3 * 1024];
         private int chunkCount;
@@ -145,6 +146,10 @@ public final class BlockWriter {
             int n = src.seriesCount();
             if (n < 0) {
                 throw new IllegalArgumentException("seriesCount() is negative: " + n);
+            }
+            String[] given = src.symbols();
+            if (given != null) {
+                return writeStreaming(n, given);
             }
             int[] kept = new int[Math.min(n, 1024)];
             int[] keptChunkEnd = new int[kept.length];
@@ -190,6 +195,66 @@ public final class BlockWriter {
             writeFile(tmp.resolve(TombstonesDescriptor.FILE_NAME), TombstonesDescriptor.EMPTY);
             forceDirectory(tmp.resolve(ChunkSegmentDescriptor.DIRECTORY));
             return meta;
+        }
+
+        /**
+         * The source named the symbols up front: the index's symbol table goes first, and each series'
+         * entry follows its chunks at once, so the writer holds one series' chunk metas, not the
+         * block's (Prometheus' compactor streams the same way).
+         */
+        private BlockMeta writeStreaming(int n, String[] symbols) throws IOException {
+            for (int i = 1; i < symbols.length; i++) {
+                if (LabelOrder.compare(symbols[i - 1], symbols[i]) >= 0) {
+                    throw new IllegalArgumentException("symbols() is not strictly ascending in Prometheus order at "
+                        + i + ": '" + symbols[i - 1] + "', '" + symbols[i] + "'");
+                }
+            }
+            streaming = true;
+            Object2IntHashMap<String> symbolNumbers = new Object2IntHashMap<>(symbols.length * 2, 0.65f, -1);
+            for (int i = 0; i < symbols.length; i++) {
+                symbolNumbers.put(symbols[i], i);
+            }
+            int[] labelSymbols = new int[2 * Labels.MAX_LABELS];
+            int kept = 0;
+            Labels prev = null;
+            try (ChunkSegmentWriter c = chunks;
+                 IndexWriter index = new IndexWriter(tmp.resolve(IndexDescriptor.FILE_NAME), symbols)) {
+                for (int i = 0; i < n; i++) {
+                    Labels labels = checkOrder(i, prev, src.labels(i));
+                    seriesIndex = i;
+                    seriesLabels = labels;
+                    seriesChunks = 0;
+                    c.startSeries();
+                    src.chunks(i, this);
+                    if (seriesChunks > 0) {
+                        for (int j = 0; j < labels.size(); j++) {
+                            labelSymbols[2 * j] = given(symbolNumbers, labels.name(j), i);
+                            labelSymbols[2 * j + 1] = given(symbolNumbers, labels.value(j), i);
+                        }
+                        index.addSeries(labelSymbols, labels.size(), metas, 0, seriesChunks);
+                        kept++;
+                    }
+                    prev = labels;
+                }
+                c.finish();
+                if (kept == 0) {
+                    return null;
+                }
+                index.finish();
+            }
+            BlockMeta meta = options.meta(ulid, minT, maxT, samples, kept, chunkCount);
+            writeFile(tmp.resolve(BlockMeta.FILE_NAME), MetaJson.write(meta));
+            writeFile(tmp.resolve(TombstonesDescriptor.FILE_NAME), TombstonesDescriptor.EMPTY);
+            forceDirectory(tmp.resolve(ChunkSegmentDescriptor.DIRECTORY));
+            return meta;
+        }
+
+        private static int given(Object2IntHashMap<String> numbers, String s, int series) {
+            int n = numbers.getValue(s);
+            if (n < 0) {
+                throw new IllegalArgumentException("labels(" + series + ") holds '" + s + "', which symbols() lacks");
+            }
+            return n;
         }
 
         private void writeIndex(String[] sorted, int[] kept, int[] keptChunkEnd, int keptCount) throws IOException {
@@ -262,12 +327,13 @@ public final class BlockWriter {
                 throw bad("starts at " + cMinT + ", not after the previous chunk's maxT " + prevMaxT);
             }
             long ref = chunks.write(encoding, buf, offset, length);
-            if (3 * chunkCount + 3 > metas.length) {
+            int at = streaming ? seriesChunks : chunkCount; // streaming: this series' metas only
+            if (3 * at + 3 > metas.length) {
                 metas = Arrays.copyOf(metas, 2 * metas.length);
             }
-            metas[3 * chunkCount] = cMinT;
-            metas[3 * chunkCount + 1] = cMaxT;
-            metas[3 * chunkCount + 2] = ref;
+            metas[3 * at] = cMinT;
+            metas[3 * at + 1] = cMaxT;
+            metas[3 * at + 2] = ref;
             chunkCount++;
             seriesChunks++;
             samples += count;

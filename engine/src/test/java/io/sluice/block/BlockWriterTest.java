@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -184,5 +185,61 @@ class BlockWriterTest {
             r.verify();
         }
         assertThrows(IllegalArgumentException.class, () -> BlockWriter.Options.defaults().withChunkSegmentSize(100));
+    }
+
+    /** {@code src} with the symbol table given up front, so that the writer streams. */
+    private static BlockSource withSymbols(BlockSource src, String... symbols) {
+        return new BlockSource() {
+            @Override
+            public int seriesCount() {
+                return src.seriesCount();
+            }
+
+            @Override
+            public Labels labels(int i) {
+                return src.labels(i);
+            }
+
+            @Override
+            public void chunks(int i, ChunkSink sink) throws IOException {
+                src.chunks(i, sink);
+            }
+
+            @Override
+            public String[] symbols() {
+                return symbols;
+            }
+        };
+    }
+
+    @Test
+    void givenTheSymbolsUpFrontTheWriterStreamsTheSameBytes() throws Exception {
+        List<TestSeries> list = new ArrayList<>();
+        list.add(series("__name__", "a", "zone", "eu"));
+        list.add(series("__name__", "a", "zone", "us"));
+        list.add(series("__name__", "b", "job", "x"));
+        list.sort((x, y) -> LabelOrder.compare(x.labels, y.labels));
+        Ulid ulid = Ulid.generate(T0, new Random(3));
+        Path collected = tmp.resolve("collected");
+        Path streamed = tmp.resolve("streamed");
+        BlockWriter.write(collected, T0, T1, TestSeries.source(list), BlockWriter.Options.defaults().withUlid(ulid));
+        String[] symbols = {"", "__name__", "a", "b", "eu", "job", "us", "x", "zone"};
+        BlockWriter.write(streamed, T0, T1, withSymbols(TestSeries.source(list), symbols),
+            BlockWriter.Options.defaults().withUlid(ulid));
+        for (String f : List.of("index", "chunks/000001", "meta.json", "tombstones")) {
+            assertArrayEquals(Files.readAllBytes(collected.resolve(ulid.toString()).resolve(f)),
+                Files.readAllBytes(streamed.resolve(ulid.toString()).resolve(f)), f);
+        }
+        Path bad = tmp.resolve("bad");
+        Files.createDirectories(bad);
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> BlockWriter.write(bad, T0,
+            T1, withSymbols(TestSeries.source(list), "", "__name__", "a", "b", "eu", "job", "us", "zone")));
+        assertTrue(missing.getMessage().contains("which symbols() lacks"), missing.getMessage());
+        IllegalArgumentException unsorted = assertThrows(IllegalArgumentException.class, () -> BlockWriter.write(bad, T0,
+            T1, withSymbols(TestSeries.source(list), "a", "__name__")));
+        assertTrue(unsorted.getMessage().contains("not strictly ascending"), unsorted.getMessage());
+        try (Stream<Path> s = Files.list(bad)) {
+            assertEquals(0, s.count(), "a refused block leaves nothing behind");
+        }
     }
 }
