@@ -37,10 +37,21 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", required = true, description = "the OpenMetrics file to write")
     Path out;
 
+    @Option(names = "--from", paramLabel = "T", description = "first timestamp (ms, inclusive; default: all)")
+    Long from;
+
+    @Option(names = "--to", paramLabel = "T", description = "last timestamp (ms, inclusive; default: all)")
+    Long to;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dir " + dir + " is not a directory");
+        }
+        long mint = from == null ? Long.MIN_VALUE : from;
+        long maxt = to == null ? Long.MAX_VALUE : to;
+        if (mint > maxt) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--from " + mint + " is after --to " + maxt);
         }
         long began = System.nanoTime();
         long series = 0;
@@ -51,7 +62,6 @@ final class ExportCommand implements Callable<Integer> {
             List<long[]> refs = new ArrayList<>();
             db.forEachSeries(ref -> refs.add(new long[] {ref}));
             List<Labels> labels = new ArrayList<>(refs.size());
-            List<Long> order = new ArrayList<>(refs.size());
             for (long[] r : refs) {
                 labels.add(db.labels(r[0]));
             }
@@ -65,7 +75,7 @@ final class ExportCommand implements Callable<Integer> {
             for (int i : idx) {
                 Labels l = labels.get(i);
                 String prefix = prefix(l);
-                db.read(refs.get(i)[0], Long.MIN_VALUE, Long.MAX_VALUE, (t, v) -> {
+                db.read(refs.get(i)[0], mint, maxt, (t, v) -> {
                     line.setLength(0);
                     line.append(prefix).append(Interop.goFloat(v)).append(' ').append(Math.floorDiv(t, 1000)).append('.');
                     long ms = Math.floorMod(t, 1000);
