@@ -134,6 +134,10 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--no-compaction", description = "keep everything in the head; write no blocks")
     boolean noCompaction;
 
+    @Option(names = "--no-floor", description = "with --rate, skip the floor run (the same ring and pacing with a"
+        + " handler that only writes heap memory it owns) that precedes the measured run")
+    boolean noFloor;
+
     @Option(names = "--wal-bytes-log", paramLabel = "FILE",
         description = "write a CSV line per second: seconds, WAL bytes on disk, samples")
     Path walBytesLog;
@@ -254,6 +258,8 @@ final class LoadCommand implements Callable<Integer> {
         double retentionSeconds;
         Histogram append;
         Histogram durable;
+        /** With --rate: the floor run's publish→handled latency; null without. */
+        Histogram floor;
         long offeredRate;
         long produced;
         String values;
@@ -281,6 +287,7 @@ final class LoadCommand implements Callable<Integer> {
                 .put("durable_samples", durableSamples)
                 .put("latency_us", latencyJson(append))
                 .put("durable_latency_us", latencyJson(durable))
+                .put("floor_latency_us", floor == null ? null : latencyJson(floor))
                 .put("wal_bytes", walBytes)
                 .put("offered_rate", offeredRate)
                 .put("warmup_seconds", warmupSeconds)
@@ -344,15 +351,66 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     Result run(SluiceConfig config, Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
+        Histogram floor = rate > 0 && !noFloor ? runFloor(workload, scheme, out) : null;
         Result r;
         try (Sluice db = Sluice.open(config)) {
             r = runOpen(db, workload, scheme, out);
         }
+        r.floor = floor;
         // After close: what is left on disk, as `du` sees it (close deletes the prepared next segment).
         long onDisk = WalDisk.bytes(config.dir());
         r.walDiskBytes = onDisk;
         r.maxWalDiskBytes = Math.max(r.maxWalDiskBytes, onDisk);
         return r;
+    }
+
+    /**
+     * The floor of this run's latency: the same producers, pacing, duration and warm-up into a
+     * {@link FloorRing} (the engine's ring with a handler that only writes heap memory it owns),
+     * before the engine opens.
+     */
+    private Histogram runFloor(Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
+        FloorRing ring = new FloorRing(ringSize, eventCapacity, waitStrategy);
+        Producer[] ps = new Producer[producers];
+        CountDownLatch ready = new CountDownLatch(producers);
+        CountDownLatch go = new CountDownLatch(1);
+        double nanosPerSample = 1e9 * producers / rate;
+        long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
+        long total = samples == null ? -1 : samples;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int p = 0; p < producers; p++) {
+            long quota = total < 0 ? -1 : total / producers + (p < total % producers ? 1 : 0);
+            ps[p] = new Producer(ring, workload, scheme, p, producers, batch, quota, 0, nanosPerSample, ready, go, failure);
+            ps[p].thread.setName("floor-producer-" + p);
+        }
+        for (Producer p : ps) {
+            p.thread.start();
+        }
+        ready.await();
+        long start = System.nanoTime();
+        for (Producer p : ps) {
+            p.start(start, start + durationNanos);
+        }
+        go.countDown();
+        if (!warmup.isZero()) {
+            long warmupEnd = start + warmup.toNanos();
+            while (System.nanoTime() < warmupEnd && anyAlive(ps)) {
+                LockSupport.parkNanos(Math.min(10_000_000L, Math.max(1, warmupEnd - System.nanoTime())));
+            }
+            ring.reset();
+        }
+        for (Producer p : ps) {
+            p.thread.join();
+        }
+        Histogram h = ring.stop();
+        if (failure.get() != null) {
+            throw new IOException("a floor producer failed: " + SluiceBench.oneLine(failure.get()), failure.get());
+        }
+        out.printf("  floor (the same ring and pacing, a handler that writes heap memory it owns; %s s): p50 %s  p99 %s"
+                + "  p99.9 %s  max %s us%n", Fmt.seconds((System.nanoTime() - start) / 1e9),
+            Fmt.us(h.getValueAtPercentile(50)), Fmt.us(h.getValueAtPercentile(99)), Fmt.us(h.getValueAtPercentile(99.9)),
+            Fmt.us(h.getMaxValue()));
+        return h;
     }
 
     private Result runOpen(Sluice db, Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
@@ -394,7 +452,7 @@ final class LoadCommand implements Callable<Integer> {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             for (int p = 0; p < producers; p++) {
                 long quota = total < 0 ? -1 : total / producers + (p < total % producers ? 1 : 0);
-                ps[p] = new Producer(db, workload, scheme, p, producers, batch, quota, k0, nanosPerSample, ready, go,
+                ps[p] = new Producer(of(db), workload, scheme, p, producers, batch, quota, k0, nanosPerSample, ready, go,
                     failure);
             }
             long creating = System.nanoTime();
@@ -570,6 +628,11 @@ final class LoadCommand implements Callable<Integer> {
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(
             r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
             Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
+        if (r.floor != null) {
+            out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s   (the same ring and pacing, heap-writing handler)%n",
+                "floor latency (us)", Fmt.us(r.floor.getValueAtPercentile(50)), Fmt.us(r.floor.getValueAtPercentile(99)),
+                Fmt.us(r.floor.getValueAtPercentile(99.9)), Fmt.us(r.floor.getMaxValue()));
+        }
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "durable latency (us)", Fmt.us(
             r.durable.getValueAtPercentile(50)), Fmt.us(r.durable.getValueAtPercentile(99)),
             Fmt.us(r.durable.getValueAtPercentile(99.9)), Fmt.us(r.durable.getMaxValue()));
@@ -582,11 +645,35 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
+    /** Where producers write: the engine, or the floor ring ({@link FloorRing}). */
+    interface Target {
+        /** The ref of a series (created if new). */
+        long series(io.sluice.engine.Labels labels);
+
+        /** An appender for the calling thread. */
+        Appender appender();
+    }
+
+    /** The engine as a {@link Target}. */
+    static Target of(Sluice db) {
+        return new Target() {
+            @Override
+            public long series(io.sluice.engine.Labels labels) {
+                return db.series(labels);
+            }
+
+            @Override
+            public Appender appender() {
+                return db.appender();
+            }
+        };
+    }
+
     /** One producer thread: its series are those with {@code i mod producers == p}. */
     static final class Producer implements Runnable {
         private static final long PARK_THRESHOLD_NANOS = 250_000;
         final Thread thread;
-        private final Sluice db;
+        private final Target db;
         private final Workload workload;
         private final SampleScheme scheme;
         private final int index;
@@ -603,7 +690,7 @@ final class LoadCommand implements Callable<Integer> {
         volatile long produced;
         volatile long lastSequence = -1;
 
-        Producer(Sluice db, Workload workload, SampleScheme scheme, int index, int producers, int batch, long quota,
+        Producer(Target db, Workload workload, SampleScheme scheme, int index, int producers, int batch, long quota,
                  long k0, double nanosPerSample, CountDownLatch ready, CountDownLatch go,
                  AtomicReference<Throwable> failure) {
             this.db = db;

@@ -130,6 +130,7 @@ class CliTest {
         String j = Files.readString(json);
         assertTrue(j.contains("\"samples\": 200000") && j.contains("\"durable_samples\": 200000"), j);
         assertTrue(j.contains("\"durability\": \"batch\""), j);
+        assertTrue(j.contains("\"floor_latency_us\": null"), "no floor without --rate: " + j);
     }
 
     @Test
@@ -156,6 +157,11 @@ class CliTest {
         }
         assertEquals(200_000, total, "the interval log holds one latency value per sample");
         assertTrue(Files.readString(json).contains("\"offered_rate\": 200000"));
+        // The floor run comes first: the same ring and pacing with a heap-writing handler.
+        assertTrue(r.out.contains("  floor (the same ring and pacing") && r.out.contains("floor latency (us)"), r.out);
+        String j = Files.readString(json);
+        int f = j.indexOf("\"floor_latency_us\": {");
+        assertTrue(f >= 0 && j.indexOf("\"p999\"", f) > f && j.indexOf("\"max\"", f) > f, j);
 
         Path png = tmp.resolve("charts/latency.png");
         Run plot = run("plot", "latency", "--hlog", hlog + "=200k", "--out", png.toString());

@@ -1,0 +1,214 @@
+package io.sluice.bench;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.RingBuffer;
+import io.sluice.engine.Appender;
+import io.sluice.engine.Labels;
+import io.sluice.engine.WaitStrategyKind;
+import io.sluice.ingest.WaitStrategies;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The latency floor of a {@code load --rate} run: the engine's ring as the engine builds it (a
+ * multi-producer Disruptor ring of the same size, events carrying up to {@code eventCapacity}
+ * samples, the same wait strategy, one batch processor), fed by the same producers with the same
+ * pacing, but with a handler that only copies each event's samples into heap arrays it already owns
+ * and records publish→handled latency at the end of each batch, per sample, exactly as the shard
+ * handler records publish→appended. No WAL, no head, no file, no other thread: what is left is the
+ * ring, the scheduler and the JIT on this machine, in the same process and run.
+ *
+ * <p>Threading: {@link #appender()} per producer thread; the handler on its own thread.
+ */
+final class FloorRing implements LoadCommand.Target {
+    private static final int STORE = 1 << 20; // samples the handler keeps (overwritten in turn)
+
+    /** A ring slot: up to {@code capacity} samples and the latency origin of the commit that filled it. */
+    static final class Event {
+        int count;
+        long originNanos;
+        final int[] ids;
+        final long[] timestamps;
+        final double[] values;
+
+        Event(int capacity) {
+            ids = new int[capacity];
+            timestamps = new long[capacity];
+            values = new double[capacity];
+        }
+    }
+
+    private final RingBuffer<Event> ring;
+    private final BatchEventProcessor<Event> processor;
+    private final Thread thread;
+    private final int capacity;
+    private final Recorder recorder = new Recorder(TimeUnit.HOURS.toNanos(1), 3);
+    private int nextId;
+
+    FloorRing(int ringSize, int eventCapacity, WaitStrategyKind waitStrategy) {
+        this.capacity = eventCapacity;
+        this.ring = RingBuffer.createMultiProducer(() -> new Event(eventCapacity), ringSize,
+            WaitStrategies.create(waitStrategy));
+        Handler handler = new Handler(ringSize);
+        this.processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), handler);
+        ring.addGatingSequences(processor.getSequence());
+        this.thread = new Thread(processor, "floor-handler");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public synchronized long series(Labels labels) {
+        return nextId++;
+    }
+
+    @Override
+    public Appender appender() {
+        return new FloorAppender();
+    }
+
+    /** Forgets what was recorded so far (the warm-up). */
+    void reset() {
+        recorder.getIntervalHistogram();
+    }
+
+    /** Waits until the handler has taken every published event, stops it, and returns what it recorded. */
+    Histogram stop() throws InterruptedException {
+        long cursor = ring.getCursor();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (processor.getSequence().get() < cursor && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(100_000);
+        }
+        processor.halt();
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+        return recorder.getIntervalHistogram();
+    }
+
+    /** Copies samples into owned heap memory; records latency at the end of each batch. */
+    private final class Handler implements EventHandler<Event> {
+        private final long[] timestamps = new long[STORE];
+        private final long[] values = new long[STORE];
+        private final int[] ids = new int[STORE];
+        private int at;
+        private final long[] origins;
+        private final int[] counts;
+        private int events;
+
+        Handler(int ringSize) {
+            origins = new long[ringSize];
+            counts = new int[ringSize];
+        }
+
+        @Override
+        public void onEvent(Event e, long sequence, boolean endOfBatch) {
+            int n = e.count;
+            if (at + n > STORE) {
+                at = 0;
+            }
+            System.arraycopy(e.timestamps, 0, timestamps, at, n);
+            System.arraycopy(e.ids, 0, ids, at, n);
+            for (int i = 0; i < n; i++) {
+                values[at + i] = Double.doubleToRawLongBits(e.values[i]);
+            }
+            at += n;
+            if (events == origins.length) { // a batch longer than the ring cannot happen; be safe
+                flush();
+            }
+            origins[events] = e.originNanos;
+            counts[events++] = n;
+            if (endOfBatch) {
+                flush();
+            }
+        }
+
+        private void flush() {
+            long now = System.nanoTime();
+            for (int i = 0; i < events; i++) {
+                recorder.recordValueWithCount(Math.min(TimeUnit.HOURS.toNanos(1), Math.max(0, now - origins[i])),
+                    counts[i]);
+            }
+            events = 0;
+        }
+    }
+
+    /** Stages samples as the engine's appender does and publishes them one event per commit. */
+    private final class FloorAppender implements Appender {
+        private final int[] ids = new int[capacity];
+        private final long[] timestamps = new long[capacity];
+        private final double[] values = new double[capacity];
+        private int staged;
+        private long last = -1;
+
+        @Override
+        public void add(long ref, long timestamp, double value) {
+            if (staged == capacity) {
+                publish(System.nanoTime());
+            }
+            ids[staged] = (int) ref;
+            timestamps[staged] = timestamp;
+            values[staged++] = value;
+        }
+
+        @Override
+        public long add(Labels labels, long timestamp, double value) {
+            throw new UnsupportedOperationException("the floor ring takes refs only");
+        }
+
+        @Override
+        public long commit() {
+            return commit(System.nanoTime());
+        }
+
+        @Override
+        public long commit(long originNanos) {
+            if (staged > 0) {
+                publish(originNanos);
+            }
+            return last;
+        }
+
+        private void publish(long originNanos) {
+            long seq = ring.next();
+            Event e = ring.get(seq);
+            System.arraycopy(ids, 0, e.ids, 0, staged);
+            System.arraycopy(timestamps, 0, e.timestamps, 0, staged);
+            System.arraycopy(values, 0, e.values, 0, staged);
+            e.count = staged;
+            e.originNanos = originNanos;
+            ring.publish(seq);
+            staged = 0;
+            last = seq;
+        }
+
+        @Override
+        public long commitDurable() {
+            return commit(); // the floor has no durability: handled is as durable as it gets
+        }
+
+        @Override
+        public boolean tryCommit() {
+            commit();
+            return true;
+        }
+
+        @Override
+        public int staged() {
+            return staged;
+        }
+
+        @Override
+        public long lastSequence() {
+            return last;
+        }
+
+        @Override
+        public void close() {
+            commit();
+        }
+    }
+}
