@@ -134,6 +134,10 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--no-compaction", description = "keep everything in the head; write no blocks")
     boolean noCompaction;
 
+    @Option(names = "--no-prefault", description = "do not fault in new WAL segments and head-chunk files ahead of"
+        + " the writer (the writer then takes the page faults itself)")
+    boolean noPrefault;
+
     @Option(names = "--no-floor", description = "with --rate, skip the floor run (the same ring and pacing with a"
         + " handler that only writes heap memory it owns) that precedes the measured run")
     boolean noFloor;
@@ -196,7 +200,7 @@ final class LoadCommand implements Callable<Integer> {
             SluiceConfig.Builder b = SluiceConfig.builder().dir(dataDir).durability(durability)
                 .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize)
                 .headChunkFileSize(headChunkFileSize).retention(retention).blockRange(blockRange)
-                .compaction(!noCompaction);
+                .compaction(!noCompaction).prefaultSegments(!noPrefault);
             if (shards != 0) {
                 b.shards(shards);
             }
