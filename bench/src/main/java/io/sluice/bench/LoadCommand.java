@@ -134,6 +134,11 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--no-compaction", description = "keep everything in the head; write no blocks")
     boolean noCompaction;
 
+    @Option(names = "--compaction-debt", paramLabel = "BYTES", converter = Converters.CountConverter.class,
+        description = "head-chunk bytes up to which compaction runs at background priority (nice 19); beyond,"
+            + " at normal priority; 0: always normal (default: 1G = ${DEFAULT-VALUE})")
+    long compactionDebt = SluiceConfig.DEFAULT_COMPACTION_DEBT_BYTES;
+
     @Option(names = "--no-prefault", description = "do not fault in new WAL segments and head-chunk files ahead of"
         + " the writer (the writer then takes the page faults itself)")
     boolean noPrefault;
@@ -200,7 +205,7 @@ final class LoadCommand implements Callable<Integer> {
             SluiceConfig.Builder b = SluiceConfig.builder().dir(dataDir).durability(durability)
                 .waitStrategy(waitStrategy).ringSize(ringSize).eventCapacity(eventCapacity).segmentSize(segmentSize)
                 .headChunkFileSize(headChunkFileSize).retention(retention).blockRange(blockRange)
-                .compaction(!noCompaction).prefaultSegments(!noPrefault);
+                .compaction(!noCompaction).compactionDebtBytes(compactionDebt).prefaultSegments(!noPrefault);
             if (shards != 0) {
                 b.shards(shards);
             }
@@ -208,7 +213,7 @@ final class LoadCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw bad(e.getMessage().replace("shards must", "--shards must").replace("ring size", "--ring-size")
                 .replace("event capacity", "--event-capacity").replace("segment size", "--segment-size").replace("head-chunk file size", "--head-chunk-file-size")
-                .replace("block range must", "--block-range must"));
+                .replace("block range must", "--block-range must").replace("compactionDebtBytes must", "--compaction-debt must"));
         }
     }
 
@@ -316,6 +321,7 @@ final class LoadCommand implements Callable<Integer> {
                 .put("compaction_seconds", storage.compactionNanos() / 1e9)
                 .put("compaction_cpu_seconds", storage.compactionCpuNanos() / 1e9)
                 .put("compaction_cpu_seconds_at_end", atEnd.compactionCpuNanos() / 1e9)
+                .put("compaction_urgent_cpu_seconds", storage.urgentCompactionCpuNanos() / 1e9)
                 .put("compaction_failures", storage.compactionFailures())
                 .put("settle_seconds", settleSeconds)
                 .put("machine", MachineInfo.json());
@@ -617,10 +623,11 @@ final class LoadCommand implements Callable<Integer> {
         out.printf("  %-22s %s at the end, %s at most%s%n", "WAL on disk", Fmt.bytes(r.walDiskBytes),
             Fmt.bytes(r.maxWalDiskBytes), r.retentionSeconds > 0 ? " (retention " + r.retentionSeconds + " s)" : "");
         if (r.storage.compactions() + r.storage.merges() > 0) {
-            out.printf("  %-22s %s head range(s) and %s merge(s) in %s s (%s s of CPU); at the end of the run %d"
-                    + " block(s) held %s samples, and the compactor caught up in %s s more%n", "compaction",
-                Fmt.n(r.storage.compactions()), Fmt.n(r.storage.merges()), Fmt.seconds(r.storage.compactionNanos() / 1e9),
-                Fmt.seconds(r.storage.compactionCpuNanos() / 1e9), r.atEnd.blocks(), Fmt.n(r.atEnd.blockSamples()),
+            out.printf("  %-22s %s head range(s) and %s merge(s) in %s s (%s s of CPU, %s s of it at normal priority);"
+                    + " at the end of the run %d block(s) held %s samples, and the compactor caught up in %s s more%n",
+                "compaction", Fmt.n(r.storage.compactions()), Fmt.n(r.storage.merges()),
+                Fmt.seconds(r.storage.compactionNanos() / 1e9), Fmt.seconds(r.storage.compactionCpuNanos() / 1e9),
+                Fmt.seconds(r.storage.urgentCompactionCpuNanos() / 1e9), r.atEnd.blocks(), Fmt.n(r.atEnd.blockSamples()),
                 Fmt.seconds(r.settleSeconds));
         }
         out.printf("  %-22s head %s samples (%s of chunks), %d block(s) of %s samples (%s%s)%n", "storage",

@@ -47,7 +47,13 @@ import java.util.concurrent.locks.ReadWriteLock;
  * all older than the period: hidden first, unmapped once no reader is inside, renamed to
  * {@code .tmp-for-deletion} and removed.
  *
- * <p>Threading: its own thread; {@link #compactNow()} from tests and tools.
+ * <p>Threading: compaction is background work. It runs on {@code sluice-compactor}, which lowers
+ * itself to nice 19 ({@link ThreadNice}) and so gets only CPU that the writers leave idle, while the
+ * head's chunks take less than {@code compactionDebtBytes}. Beyond that the background thread stops
+ * at its next range or merge and {@code sluice-compact-urgent}, at normal priority, compacts until
+ * the head is back under (an unprivileged thread cannot raise its priority again, hence two threads).
+ * One compaction at a time: the work is synchronized on this object. {@link #compactNow()} from
+ * tests and tools.
  */
 final class Compactor implements Runnable {
     private static final System.Logger LOG = System.getLogger("io.sluice.engine");
@@ -64,19 +70,23 @@ final class Compactor implements Runnable {
     private final long[] ranges;
     private final long retention;
     private final boolean enabled;
+    private final long debtBytes;
     private volatile boolean stopped;
     private volatile Thread thread;
+    private volatile Thread urgentThread;
+    private volatile boolean background;
     private volatile long compactions;
     private volatile long failures;
     private volatile long compactionNanos;
     private volatile long compactionCpuNanos;
+    private volatile long urgentCpuNanos;
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private volatile long deletedBlocks;
     private volatile long merges;
     private volatile Throwable lastFailure;
 
     Compactor(ShardHead[] heads, ShardProgress[] progress, SeriesRegistry registry, IngestRing ring, BlockStore blocks,
-              HeadBounds bounds, ReadWriteLock readers, long[] ranges, long retention, boolean enabled) {
+              HeadBounds bounds, ReadWriteLock readers, long[] ranges, long retention, boolean enabled, long debtBytes) {
         this.heads = heads;
         this.progress = progress;
         this.registry = registry;
@@ -88,36 +98,83 @@ final class Compactor implements Runnable {
         this.ranges = ranges.clone();
         this.retention = retention;
         this.enabled = enabled;
+        this.debtBytes = debtBytes;
     }
 
     void start() {
         Thread t = new Thread(this, "sluice-compactor");
         t.setDaemon(true);
         thread = t;
+        if (enabled && debtBytes > 0) {
+            // Created here, at the opener's priority: a thread inherits its creator's nice value.
+            Thread u = new Thread(() -> loop(true), "sluice-compact-urgent");
+            u.setDaemon(true);
+            urgentThread = u;
+            u.start();
+        }
         t.start();
+    }
+
+    /** Whether the background thread runs at lowered priority (false until it has tried, or where it cannot). */
+    boolean background() {
+        return background;
+    }
+
+    /** Bytes of head chunks in all shards. */
+    long headChunkBytes() {
+        long total = 0;
+        for (ShardHead h : heads) {
+            total += h.chunkBytes();
+        }
+        return total;
+    }
+
+    private boolean overDebt() {
+        return debtBytes > 0 && headChunkBytes() > debtBytes;
+    }
+
+    /** True on the background thread once the head is over its debt: it stops and leaves the rest to the urgent one. */
+    private boolean yieldToUrgent() {
+        return background && Thread.currentThread() == thread && overDebt();
     }
 
     /** Stops the thread after the compaction in progress. */
     void stop() {
         stopped = true;
-        Thread t = thread;
-        if (t != null) {
-            LockSupport.unpark(t);
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(60));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (Thread t : new Thread[] {thread, urgentThread}) {
+            if (t != null) {
+                LockSupport.unpark(t);
+                try {
+                    t.join(TimeUnit.SECONDS.toMillis(60));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
 
     @Override
     public void run() {
+        if (enabled && debtBytes > 0) {
+            background = ThreadNice.lowerCurrentThread(19);
+            if (!background) {
+                LOG.log(System.Logger.Level.DEBUG, "could not lower the compactor's priority; it runs at normal priority");
+            }
+        }
+        loop(false);
+    }
+
+    private void loop(boolean urgent) {
         long backoff = CHECK_NANOS;
         while (!stopped) {
             LockSupport.parkNanos(this, backoff);
             if (stopped) {
                 return;
+            }
+            // The background thread works while the head is under its debt, the urgent one beyond it
+            // (and never if the background thread could not lower its priority: it is as fast then).
+            if (urgent ? !background || !overDebt() : background && overDebt()) {
+                continue;
             }
             try {
                 compactNow();
@@ -151,7 +208,7 @@ final class Compactor implements Runnable {
         if (!enabled) {
             return;
         }
-        while (!stopped) {
+        while (!stopped && !yieldToUrgent()) {
             long newest = newest();
             long oldest = Long.MAX_VALUE;
             for (ShardProgress p : progress) {
@@ -200,7 +257,7 @@ final class Compactor implements Runnable {
         } finally {
             readers.readLock().unlock();
         }
-        for (int r = 0; r < count && !stopped; r++) {
+        for (int r = 0; r < count && !stopped && !yieldToUrgent(); r++) {
             long from = start + r * range;
             Optional<BlockMeta> meta;
             // The chunks of the ranges not yet written stay in their files: the head keeps a file
@@ -222,13 +279,16 @@ final class Compactor implements Runnable {
             readers.writeLock().lock();
             try {
                 bounds.raiseReadMinValid(from + range);
+                for (ShardHead h : heads) {
+                    h.unmapDeletedChunkFiles(); // deleted by retention while a reader was inside
+                }
             } finally {
                 readers.writeLock().unlock();
             }
             compactions++;
         }
         compactionNanos += System.nanoTime() - began;
-        compactionCpuNanos += cpuNanos() - cpu;
+        spent(cpuNanos() - cpu);
     }
 
     /** Merges blocks while the plan finds a group to merge. */
@@ -237,7 +297,7 @@ final class Compactor implements Runnable {
             return;
         }
         List<BlockReader> group;
-        while (!stopped && (group = plan(blocks.view().blocks(), ranges)) != null) {
+        while (!stopped && !yieldToUrgent() && (group = plan(blocks.view().blocks(), ranges)) != null) {
             merge(group);
         }
     }
@@ -341,7 +401,7 @@ final class Compactor implements Runnable {
         }
         merges++;
         compactionNanos += System.nanoTime() - began;
-        compactionCpuNanos += cpuNanos() - cpu;
+        spent(cpuNanos() - cpu);
         LOG.log(System.Logger.Level.DEBUG, "merged {0} blocks into [{1}, {2}): {3}", group.size(), mint, maxt,
             meta.map(m -> m.ulid().toString()).orElse("(no series)"));
     }
@@ -388,6 +448,18 @@ final class Compactor implements Runnable {
 
     long compactionCpuNanos() {
         return compactionCpuNanos;
+    }
+
+    /** Of {@link #compactionCpuNanos}, what the urgent thread (normal priority, over the debt) spent. */
+    long urgentCpuNanos() {
+        return urgentCpuNanos;
+    }
+
+    private void spent(long cpu) {
+        compactionCpuNanos += cpu; // one compaction at a time (synchronized): no lost update
+        if (Thread.currentThread() == urgentThread) {
+            urgentCpuNanos += cpu;
+        }
     }
 
     long compactionNanos() {

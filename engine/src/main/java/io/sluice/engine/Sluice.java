@@ -277,7 +277,7 @@ public final class Sluice implements AutoCloseable {
         Sluice db = new Sluice(config, dir, shards, registry, heads, blocks, bounds, indexes, counters, progress, collector, ring, state,
             report, lockChannel, lock, preparer, readers, retirer);
         db.compactor = new Compactor(heads, progress, registry, ring, blocks, bounds, readers,
-            config.blockRanges(), config.retention().toMillis(), config.compaction());
+            config.blockRanges(), config.retention().toMillis(), config.compaction(), config.compactionDebtBytes());
         ring.start();
         db.metricsThread.start();
         db.compactor.start();
@@ -970,7 +970,7 @@ public final class Sluice implements AutoCloseable {
         }
         return new StorageStats(head[0], head[1], head[2], wal, view.blocks().length, blockSamples, blockBytes,
             blockMin, blockMax, compactor.compactions(), compactor.merges(), compactor.compactionNanos(),
-            compactor.compactionCpuNanos(), compactor.failures());
+            compactor.compactionCpuNanos(), compactor.failures(), compactor.urgentCpuNanos());
     }
 
     /**

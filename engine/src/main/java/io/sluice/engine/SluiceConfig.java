@@ -47,7 +47,10 @@ public final class SluiceConfig {
     private final long headChunkFileSize;
     private final int walTruncateSegments;
     private final boolean compaction;
+    private final long compactionDebtBytes;
     private final Duration maxBlockDuration;
+    /** Default of {@link Builder#compactionDebtBytes}: 1 GiB of head chunks. */
+    public static final long DEFAULT_COMPACTION_DEBT_BYTES = 1L << 30;
 
     private SluiceConfig(Builder b) {
         this.retention = b.retention;
@@ -56,6 +59,7 @@ public final class SluiceConfig {
         this.headChunkFileSize = b.headChunkFileSize;
         this.walTruncateSegments = b.walTruncateSegments;
         this.compaction = b.compaction;
+        this.compactionDebtBytes = b.compactionDebtBytes;
         this.maxBlockDuration = b.maxBlockDuration != null ? b.maxBlockDuration
             : b.retention.isZero() ? MAX_BLOCK_DURATION
             : b.retention.dividedBy(10).compareTo(MAX_BLOCK_DURATION) < 0 ? b.retention.dividedBy(10) : MAX_BLOCK_DURATION;
@@ -187,6 +191,11 @@ public final class SluiceConfig {
         return compaction;
     }
 
+    /** Head-chunk bytes beyond which compaction runs at normal priority. See {@link Builder#compactionDebtBytes}. */
+    public long compactionDebtBytes() {
+        return compactionDebtBytes;
+    }
+
     /**
      * The longest a merged block may span: blocks are merged into ranges of 3, 9, 27, … block
      * ranges up to this. See {@link Builder#maxBlockDuration}.
@@ -239,6 +248,7 @@ public final class SluiceConfig {
         private long headChunkFileSize = DEFAULT_HEAD_CHUNK_FILE_SIZE;
         private int walTruncateSegments = 2;
         private boolean compaction = true;
+        private long compactionDebtBytes = DEFAULT_COMPACTION_DEBT_BYTES;
         private Duration maxBlockDuration;
 
         private Builder() {
@@ -341,6 +351,26 @@ public final class SluiceConfig {
          */
         public Builder compaction(boolean compact) {
             this.compaction = compact;
+            return this;
+        }
+
+        /**
+         * How far compaction may fall behind while it runs in the background (1 GiB by default).
+         * Compaction is background work: while the head's chunks take less than this many bytes
+         * (all shards, from the oldest chunk still in the head to the newest), it runs on a thread
+         * at the lowest priority (nice 19 on Linux), which gets only CPU the writers leave idle.
+         * Beyond it, a thread at normal priority takes over until the head is back under, so that
+         * a writer at saturation cannot grow the head without bound. 0 runs compaction at normal
+         * priority always. The head's bytes on disk, and the head-chunk files replayed at open,
+         * grow with what is allowed here.
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder compactionDebtBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("compactionDebtBytes must be >= 0: " + bytes);
+            }
+            this.compactionDebtBytes = bytes;
             return this;
         }
 

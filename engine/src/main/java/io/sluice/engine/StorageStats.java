@@ -20,9 +20,12 @@ package io.sluice.engine;
  * @param compactionNanos wall time spent cutting and merging blocks since the engine opened
  * @param compactionCpuNanos CPU time the compacting thread spent on it (0 where the JVM cannot tell)
  * @param compactionFailures compactions or merges that failed (and are retried) since the engine opened
+ * @param urgentCompactionCpuNanos of {@code compactionCpuNanos}, what compaction spent at normal
+ *                       priority because the head was over {@link SluiceConfig#compactionDebtBytes()};
+ *                       the rest ran at background priority
  */
 public record StorageStats(long headSamples, long headChunks, long headChunkBytes, long walBytes, int blocks,
                            long blockSamples, long blockBytes, long blockMinTime, long blockMaxTime,
                            long compactions, long merges, long compactionNanos, long compactionCpuNanos,
-                           long compactionFailures) {
+                           long compactionFailures, long urgentCompactionCpuNanos) {
 }

@@ -94,6 +94,9 @@ public final class HeadChunkLog implements AutoCloseable {
     private volatile long committed;
     @SuppressWarnings("unused") // through START
     private volatile long start;
+    /** Files deleted by retention whose mappings wait for the reader gate. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<WalSegment> deletedMapped =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** What open found and did. */
     private long chunksRead;
     private long truncatedBytes;
@@ -541,7 +544,13 @@ public final class HeadChunkLog implements AutoCloseable {
         return files.removeFirst(n);
     }
 
-    /** Deletes detached files, then unmaps them holding {@code gate} (no reader inside). Retention thread. */
+    /**
+     * Deletes detached files, then unmaps them holding {@code gate} (no reader inside). Retention
+     * thread. The gate is only tried: a reader that holds it for long (the compactor writing a block
+     * at background priority) must not hold up this thread, which also truncates the WAL, nor the
+     * readers that would queue behind a waiting writer. Mappings it could not unmap wait in a queue
+     * for the next holder of the gate ({@link #unmapDeleted}) or for {@link #close}.
+     */
     public void delete(WalSegment[] gone, java.util.concurrent.locks.Lock gate) throws IOException {
         try {
             for (WalSegment g : gone) {
@@ -549,18 +558,24 @@ public final class HeadChunkLog implements AutoCloseable {
             }
             fs.syncDirectory(dir);
         } finally {
-            if (gate != null) {
-                gate.lock();
-            }
-            try {
-                for (WalSegment g : gone) {
-                    g.mapping().close();
-                }
-            } finally {
-                if (gate != null) {
+            java.util.Collections.addAll(deletedMapped, gone);
+            if (gate == null) {
+                unmapDeleted();
+            } else if (gate.tryLock()) {
+                try {
+                    unmapDeleted();
+                } finally {
                     gate.unlock();
                 }
             }
+        }
+    }
+
+    /** Unmaps deleted files. The caller holds the reader gate's write side (or no reader can exist). Any thread. */
+    public void unmapDeleted() {
+        WalSegment g;
+        while ((g = deletedMapped.poll()) != null) {
+            g.mapping().close();
         }
     }
 
@@ -631,6 +646,7 @@ public final class HeadChunkLog implements AutoCloseable {
             }
         }
         files.closeAll();
+        unmapDeleted();
     }
 
     /** The file holding {@code position} in {@code snapshot}, or null. */

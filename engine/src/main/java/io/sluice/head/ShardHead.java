@@ -74,6 +74,20 @@ public final class ShardHead implements AutoCloseable {
         this.chunks = log;
     }
 
+    /** Unmaps head-chunk files that retention deleted. The caller holds the reader gate's write side. */
+    public void unmapDeletedChunkFiles() {
+        HeadChunkLog log = chunks;
+        if (log != null) {
+            log.unmapDeleted();
+        }
+    }
+
+    /** Bytes of the head-chunk log from the oldest live position to the last committed one. Any thread. */
+    public long chunkBytes() {
+        HeadChunkLog log = chunks;
+        return log == null ? 0 : Math.max(0, log.committed() - log.start());
+    }
+
     /** The chunk log. */
     public HeadChunkLog chunkLog() {
         return chunks;

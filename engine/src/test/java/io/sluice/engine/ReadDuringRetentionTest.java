@@ -82,6 +82,27 @@ class ReadDuringRetentionTest {
                 Thread.sleep(5);
             }
             assertTrue(!Files.exists(oldSegments.get(0)), "retention deleted the old files while the read was paused");
+            // The paused reader holds the gate under which deleted files are unmapped; the retention
+            // thread must not wait for it: a second generation of files is deleted too (and the WAL
+            // is truncated, which the same thread does).
+            for (int ts = 0; ts < old; ts++) {
+                app.add(ref, 30_000_000 + ts, ts);
+                if (ts % 100 == 99) {
+                    app.commit();
+                }
+            }
+            db.awaitDurable(app.commit());
+            List<Path> second = new ArrayList<>(HeadChunks.files(TestDirs.shard(dir, 0)));
+            second.removeIf(p -> p.getFileName().toString().compareTo(oldSegments.get(oldSegments.size() - 1)
+                .getFileName().toString()) <= 0);
+            assertTrue(second.size() >= 2, "second generation of head-chunk files: " + second);
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (Files.exists(second.get(0)) && System.nanoTime() < deadline) {
+                app.add(ref, 40_000_000 + ++more, 0);
+                db.awaitDurable(app.commit());
+                Thread.sleep(5);
+            }
+            assertTrue(!Files.exists(second.get(0)), "retention went on while the read was still paused");
             proceed.countDown();
             reader.join(30_000);
             if (failure.get() != null) {
