@@ -135,7 +135,7 @@ final class LoadCommand implements Callable<Integer> {
     boolean noCompaction;
 
     @Option(names = "--compaction-debt", paramLabel = "BYTES", converter = Converters.CountConverter.class,
-        description = "head-chunk bytes up to which compaction runs at background priority (nice 19); beyond,"
+        description = "head-chunk bytes up to which compaction runs at background priority (SCHED_IDLE); beyond,"
             + " at normal priority; 0: always normal (default: 1G = ${DEFAULT-VALUE})")
     long compactionDebt = SluiceConfig.DEFAULT_COMPACTION_DEBT_BYTES;
 

@@ -74,7 +74,7 @@ public final class BlockMerger implements BlockSource {
         // The merged block's symbol table is the union of the parents' (each lists exactly the strings
         // of its series), as in Prometheus' populateBlock: the writer streams with it.
         union = interned.keySet().toArray(new String[0]);
-        java.util.Arrays.sort(union, LabelOrder.STRINGS);
+        LabelOrder.sort(union);
         plan();
     }
 

@@ -187,7 +187,7 @@ public final class BlockWriter {
             // block it cuts has "" as symbol 0; so do Sluice's, for the same bytes.
             symbols.add("");
             String[] sorted = symbols.toArray(new String[0]);
-            Arrays.sort(sorted, LabelOrder.STRINGS);
+            LabelOrder.sort(sorted);
             writeIndex(sorted, kept, keptChunkEnd, keptCount);
 
             BlockMeta meta = options.meta(ulid, minT, maxT, samples, keptCount, chunkCount);

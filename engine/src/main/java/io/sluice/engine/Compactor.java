@@ -48,7 +48,7 @@ import java.util.concurrent.locks.ReadWriteLock;
  * {@code .tmp-for-deletion} and removed.
  *
  * <p>Threading: compaction is background work. It runs on {@code sluice-compactor}, which lowers
- * itself to nice 19 ({@link ThreadNice}) and so gets only CPU that the writers leave idle, while the
+ * itself to SCHED_IDLE ({@link ThreadPriority}) and so gets only CPU that the writers leave idle, while the
  * head's chunks take less than {@code compactionDebtBytes}. Beyond that the background thread stops
  * at its next range or merge and {@code sluice-compact-urgent}, at normal priority, compacts until
  * the head is back under (an unprivileged thread cannot raise its priority again, hence two threads).
@@ -156,7 +156,7 @@ final class Compactor implements Runnable {
     @Override
     public void run() {
         if (enabled && debtBytes > 0) {
-            background = ThreadNice.lowerCurrentThread(19);
+            background = ThreadPriority.toBackground() != ThreadPriority.Background.UNCHANGED;
             if (!background) {
                 LOG.log(System.Logger.Level.DEBUG, "could not lower the compactor's priority; it runs at normal priority");
             }

@@ -358,8 +358,8 @@ public final class SluiceConfig {
          * How far compaction may fall behind while it runs in the background (1 GiB by default).
          * Compaction is background work: while the head's chunks take less than this many bytes
          * (all shards, from the oldest chunk still in the head to the newest), it runs on a thread
-         * at the lowest priority (nice 19 on Linux), which gets only CPU the writers leave idle.
-         * Beyond it, a thread at normal priority takes over until the head is back under, so that
+         * at the lowest priority (SCHED_IDLE on Linux, or nice 19 where that is refused), which
+         * gets only CPU the writers leave idle. Beyond it, a thread at normal priority takes over until the head is back under, so that
          * a writer at saturation cannot grow the head without bound. 0 runs compaction at normal
          * priority always. The head's bytes on disk, and the head-chunk files replayed at open,
          * grow with what is allowed here.

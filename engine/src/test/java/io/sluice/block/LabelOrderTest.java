@@ -30,6 +30,31 @@ class LabelOrderTest {
         }
     }
 
+    @Test
+    void sortGivesTheUtf8ByteOrder() {
+        String[] alphabet = {"a", "b", "z", "\u0080", "ü", "東", "\uFFFD", "𝄞", "😀"};
+        long seed = System.nanoTime();
+        System.out.println("LabelOrderTest.sortGivesTheUtf8ByteOrder seed " + seed);
+        Random rnd = new Random(seed);
+        for (int round = 0; round < 200; round++) {
+            int n = round < 20 ? round : rnd.nextInt(5000);
+            String[] a = new String[n];
+            for (int i = 0; i < n; i++) {
+                a[i] = random(rnd, alphabet);
+            }
+            byte[][] want = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                want[i] = a[i].getBytes(StandardCharsets.UTF_8);
+            }
+            Arrays.sort(want, Arrays::compareUnsigned);
+            LabelOrder.sort(a);
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                assertEquals(new String(want[i], StandardCharsets.UTF_8), a[i], () -> "seed " + seed + ", element " + k);
+            }
+        }
+    }
+
     private static String random(Random rnd, String[] alphabet) {
         StringBuilder sb = new StringBuilder();
         for (int n = rnd.nextInt(4); n >= 0; n--) {

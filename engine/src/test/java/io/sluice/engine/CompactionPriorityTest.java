@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Compaction is background work: under the debt it runs on {@code sluice-compactor} at nice 19;
+ * Compaction is background work: under the debt it runs on {@code sluice-compactor} at SCHED_IDLE;
  * beyond it {@code sluice-compact-urgent} at normal priority does it; with a debt of 0, one thread
  * at normal priority. Each case checks which thread did the work and at what nice value.
  */
@@ -26,12 +26,20 @@ class CompactionPriorityTest {
 
     /** The nice value of this JVM's thread whose (15-character) name is {@code comm}, or null if none. */
     static Integer niceOf(String comm) throws IOException {
+        return statOf(comm, 19);
+    }
+
+    /** The scheduling policy of that thread, or null if none. */
+    static Integer policyOf(String comm) throws IOException {
+        return statOf(comm, 41);
+    }
+
+    static Integer statOf(String comm, int field) throws IOException {
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
                     if (Files.readString(t.resolve("comm")).strip().equals(comm)) {
-                        String stat = Files.readString(t.resolve("stat"));
-                        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+                        return ThreadPriority.statField(t.resolve("stat"), field);
                     }
                 } catch (IOException gone) {
                     // the thread ended meanwhile
@@ -56,13 +64,15 @@ class CompactionPriorityTest {
     }
 
     @Test
-    void underTheDebtTheBackgroundThreadCompactsAtNice19() throws Exception {
-        assumeTrue(ThreadNiceTest.linux(), "nice values per thread are Linux's");
-        int base = ThreadNice.currentNice();
+    void underTheDebtTheBackgroundThreadCompactsAtIdlePriority() throws Exception {
+        assumeTrue(ThreadPriorityTest.linux(), "nice values per thread are Linux's");
+        int base = ThreadPriority.currentNice();
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).build())) {
             StorageStats st = writeAndAwaitBlock(db);
-            assertEquals(19, niceOf("sluice-compacto"), "the background compactor");
-            assertEquals(base, niceOf("sluice-compact-"), "the urgent compactor waits at normal priority");
+            assertTrue(policyOf("sluice-compacto") == ThreadPriority.SCHED_IDLE || niceOf("sluice-compacto") == 19,
+                "the background compactor is SCHED_IDLE or at nice 19");
+            assertEquals(ThreadPriority.SCHED_OTHER, policyOf("sluice-compact-"), "the urgent compactor: normal priority");
+            assertEquals(base, niceOf("sluice-compact-"));
             assertEquals(0, st.urgentCompactionCpuNanos(), "nothing ran at normal priority");
             assertTrue(st.compactionCpuNanos() > 0);
         }
@@ -70,7 +80,7 @@ class CompactionPriorityTest {
 
     @Test
     void overTheDebtTheUrgentThreadCompactsAtNormalPriority() throws Exception {
-        assumeTrue(ThreadNiceTest.linux(), "nice values per thread are Linux's");
+        assumeTrue(ThreadPriorityTest.linux(), "nice values per thread are Linux's");
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).compactionDebtBytes(1).build())) {
             StorageStats st = writeAndAwaitBlock(db);
             assertTrue(st.urgentCompactionCpuNanos() > 0, "the urgent thread did the work");
@@ -81,11 +91,12 @@ class CompactionPriorityTest {
 
     @Test
     void aDebtOfZeroRunsOneThreadAtNormalPriority() throws Exception {
-        assumeTrue(ThreadNiceTest.linux(), "nice values per thread are Linux's");
-        int base = ThreadNice.currentNice();
+        assumeTrue(ThreadPriorityTest.linux(), "nice values per thread are Linux's");
+        int base = ThreadPriority.currentNice();
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).compactionDebtBytes(0).build())) {
             writeAndAwaitBlock(db);
             assertEquals(base, niceOf("sluice-compacto"));
+            assertEquals(ThreadPriority.SCHED_OTHER, policyOf("sluice-compacto"));
             assertEquals(null, niceOf("sluice-compact-"), "no urgent thread");
         }
     }
