@@ -5,8 +5,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -24,20 +29,31 @@ import java.util.concurrent.locks.LockSupport;
  *   <li><b>wake-ups</b>: a thread parked in {@link LockSupport#park()} is unparked by another at
  *       random 20-200 µs intervals, and measures from the unpark to when it runs: the price a
  *       blocking or phased-backoff wait strategy pays per wake-up.</li>
+ *   <li><b>fdatasync</b>: in {@code --dir} (by default the temporary directory, where {@code load}
+ *       puts its data unless told otherwise), a 16 MiB file is written with zeros and forced; then
+ *       4 KiB blocks are written through it in turn, each followed by {@code fdatasync}
+ *       ({@link FileChannel#force(boolean) force(false)}), as PostgreSQL's {@code pg_test_fsync}
+ *       measures a WAL flush. The floor under any durable latency: a group commit waits for at
+ *       least one of these.</li>
  * </ul>
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
-    description = "Measure this machine's scheduling hiccups and thread wake-up latency (no Sluice code).")
+    description = "Measure this machine's scheduling hiccups, thread wake-up latency and fdatasync latency (no Sluice"
+        + " code).")
 final class PlatformCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--duration", paramLabel = "D", converter = Converters.DurationConverter.class,
-        description = "length of each of the two measurements (default: 10s)")
+        description = "length of each of the three measurements (default: 10s)")
     Duration duration = Duration.ofSeconds(10);
 
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
     Path json;
+
+    @Option(names = "--dir", paramLabel = "PATH", description = "where to measure fdatasync (default: the"
+        + " temporary directory, where load puts its data by default)")
+    Path dir;
 
     private volatile long unparkedAt;
     private volatile boolean stop;
@@ -66,6 +82,15 @@ final class PlatformCommand implements Callable<Integer> {
         out.printf("  wake-ups  %,d unpark-to-running (us): p50 %s  p99 %s  p99.9 %s  max %s%n", wake.getTotalCount(),
             Fmt.us(wake.getValueAtPercentile(50)), Fmt.us(wake.getValueAtPercentile(99)),
             Fmt.us(wake.getValueAtPercentile(99.9)), Fmt.us(wake.getMaxValue()));
+        Histogram sync = new Histogram(3_600_000_000_000L, 3);
+        Path syncDir = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
+        if (!Files.isDirectory(syncDir)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dir " + syncDir + " is not a directory");
+        }
+        fdatasyncs(nanos, syncDir, sync);
+        out.printf("  fdatasync %,d of 4 KiB in %s (us): p50 %s  p99 %s  p99.9 %s  max %s%n", sync.getTotalCount(),
+            syncDir, Fmt.us(sync.getValueAtPercentile(50)), Fmt.us(sync.getValueAtPercentile(99)),
+            Fmt.us(sync.getValueAtPercentile(99.9)), Fmt.us(sync.getMaxValue()));
         if (json != null) {
             new Json()
                 .put("command", "platform")
@@ -85,6 +110,14 @@ final class PlatformCommand implements Callable<Integer> {
                     .put("p99_us", Fmt.usValue(wake.getValueAtPercentile(99)))
                     .put("p999_us", Fmt.usValue(wake.getValueAtPercentile(99.9)))
                     .put("max_us", Fmt.usValue(wake.getMaxValue())))
+                .put("fdatasync", new Json()
+                    .put("dir", syncDir.toString())
+                    .put("count", sync.getTotalCount())
+                    .put("bytes", SYNC_BLOCK)
+                    .put("p50_us", Fmt.usValue(sync.getValueAtPercentile(50)))
+                    .put("p99_us", Fmt.usValue(sync.getValueAtPercentile(99)))
+                    .put("p999_us", Fmt.usValue(sync.getValueAtPercentile(99.9)))
+                    .put("max_us", Fmt.usValue(sync.getMaxValue())))
                 .writeTo(json);
             out.println("  json      " + json);
         }
@@ -110,6 +143,44 @@ final class PlatformCommand implements Callable<Integer> {
             if (now >= end) {
                 return lost;
             }
+        }
+    }
+
+    static final int SYNC_BLOCK = 4096;
+    static final int SYNC_FILE = 16 << 20;
+
+    /** 4 KiB writes, each followed by fdatasync, cycling through a zero-filled, forced 16 MiB file. */
+    static void fdatasyncs(long nanos, Path dir, Histogram sync) throws IOException {
+        Path file = Files.createTempFile(dir, "sluice-platform-", ".fdatasync");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+            for (long pos = 0; pos < SYNC_FILE; pos += zeros.capacity()) {
+                zeros.clear();
+                while (zeros.hasRemaining()) {
+                    ch.write(zeros, pos + zeros.position());
+                }
+            }
+            ch.force(true);
+            ByteBuffer block = ByteBuffer.allocateDirect(SYNC_BLOCK);
+            long end = System.nanoTime() + nanos;
+            long pos = 0;
+            long value = 0;
+            while (System.nanoTime() < end) {
+                block.clear();
+                while (block.hasRemaining()) {
+                    block.putLong(++value);
+                }
+                block.flip();
+                long t0 = System.nanoTime();
+                while (block.hasRemaining()) {
+                    ch.write(block, pos + block.position());
+                }
+                ch.force(false);
+                sync.recordValue(System.nanoTime() - t0);
+                pos = (pos + SYNC_BLOCK) % SYNC_FILE;
+            }
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 

@@ -207,9 +207,21 @@ class CliTest {
     @Test
     void platformMeasuresHiccupsAndWakeUps() throws IOException {
         Path json = tmp.resolve("platform.json");
-        Run r = run("platform", "--duration", "300ms", "--json", json.toString());
+        Path syncDir = Files.createDirectory(tmp.resolve("sync"));
+        Run r = run("platform", "--duration", "300ms", "--json", json.toString(), "--dir", syncDir.toString());
         assertEquals(0, r.code, r.err);
         String j = Files.readString(json);
+        String sync = j.substring(j.indexOf("\"fdatasync\""));
+        assertTrue(number(sync, "count") > 0, sync);
+        assertEquals(4096, number(sync, "bytes"), sync);
+        assertTrue(number(sync, "p50_us") <= number(sync, "p99_us") && number(sync, "p99_us") <= number(sync, "max_us"), sync);
+        assertTrue(number(sync, "p50_us") > 0, "an fdatasync takes time: " + sync);
+        try (var left = Files.list(syncDir)) {
+            assertEquals(0, left.count(), "the test file is deleted");
+        }
+        assertTrue(r.out.contains("fdatasync"), r.out);
+        assertUsageError(run("platform", "--duration", "10ms", "--dir", tmp.resolve("missing").toString()),
+            "is not a directory");
         // Some wake-ups happen however loaded the machine is, and their percentiles are ordered.
         assertTrue(number(j, "count") > 0, j);
         assertTrue(number(j, "p50_us") <= number(j, "p99_us") && number(j, "p99_us") <= number(j, "max_us"), j);
