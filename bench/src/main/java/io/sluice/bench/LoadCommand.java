@@ -136,7 +136,7 @@ final class LoadCommand implements Callable<Integer> {
 
     @Option(names = "--compaction-debt", paramLabel = "BYTES", converter = Converters.CountConverter.class,
         description = "head-chunk bytes up to which compaction runs at background priority (SCHED_IDLE); beyond,"
-            + " at normal priority; 0: always normal (default: 1G = ${DEFAULT-VALUE})")
+            + " at normal priority; 0: always normal (default: ${DEFAULT-VALUE}, 1 GiB)")
     long compactionDebt = SluiceConfig.DEFAULT_COMPACTION_DEBT_BYTES;
 
     @Option(names = "--no-prefault", description = "do not fault in new WAL segments and head-chunk files ahead of"

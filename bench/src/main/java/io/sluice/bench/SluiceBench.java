@@ -52,6 +52,7 @@ public final class SluiceBench implements Runnable {
     public static int execute(String... args) {
         ChronicleDefaults.apply();
         CommandLine cmd = new CommandLine(new SluiceBench());
+        cmd.setCaseInsensitiveEnumValuesAllowed(true); // --wait-strategy blocking as well as BLOCKING
         CommandLine jmh = cmd.getSubcommands().get("jmh");
         jmh.setUnmatchedOptionsArePositionalParams(true); // JMH parses its own options
         jmh.setStopAtPositional(true);

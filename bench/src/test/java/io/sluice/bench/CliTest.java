@@ -76,6 +76,8 @@ class CliTest {
         assertUsageError(run("load", "--step", "15"), "unit");
         assertUsageError(run("load", "--step", "9999999999999999h"), "too large");
         assertUsageError(run("load", "--values", "sinus"), "unknown value scheme 'sinus': use sawtooth or mixed");
+        assertUsageError(run("load", "--wait-strategy", "sometimes"), "expected one of [BACKOFF, BLOCKING");
+        assertUsageError(run("load", "--compaction-debt", "-1"), "--compaction-debt must be >= 0");
         // 10 series x 100 samples each, 10^11 hours apart: the last timestamp would not fit in a long.
         assertUsageError(run("load", "--step", "100000000000h", "--samples", "1000", "--series", "10"),
             "--step 100000000000h: sample timestamps would overflow a long");
@@ -125,7 +127,9 @@ class CliTest {
     @Test
     void loadWithBatchDurabilityEndsWithEverySampleDurable() throws IOException {
         Path json = tmp.resolve("batch.json");
-        Run r = run("load", "--samples", "200000", "--durability", "batch", "--json", json.toString(), "--quiet");
+        // Enum values in any case: --wait-strategy blocking is BLOCKING.
+        Run r = run("load", "--samples", "200000", "--durability", "batch", "--json", json.toString(), "--quiet",
+            "--wait-strategy", "blocking");
         assertEquals(0, r.code, r.err);
         String j = Files.readString(json);
         assertTrue(j.contains("\"samples\": 200000") && j.contains("\"durable_samples\": 200000"), j);
