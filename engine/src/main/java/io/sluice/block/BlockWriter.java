@@ -158,12 +158,7 @@ public final class BlockWriter {
             Labels prev = null;
             try (ChunkSegmentWriter c = chunks) {
                 for (int i = 0; i < n; i++) {
-                    Labels labels = checkOrder(i, prev, src.labels(i));
-                    seriesIndex = i;
-                    seriesLabels = labels;
-                    seriesChunks = 0;
-                    c.startSeries();
-                    src.chunks(i, this);
+                    Labels labels = writeChunks(i, prev, c);
                     if (seriesChunks > 0) {
                         if (keptCount == kept.length) {
                             kept = Arrays.copyOf(kept, 2 * keptCount);
@@ -220,12 +215,7 @@ public final class BlockWriter {
             try (ChunkSegmentWriter c = chunks;
                  IndexWriter index = new IndexWriter(tmp.resolve(IndexDescriptor.FILE_NAME), symbols)) {
                 for (int i = 0; i < n; i++) {
-                    Labels labels = checkOrder(i, prev, src.labels(i));
-                    seriesIndex = i;
-                    seriesLabels = labels;
-                    seriesChunks = 0;
-                    c.startSeries();
-                    src.chunks(i, this);
+                    Labels labels = writeChunks(i, prev, c);
                     if (seriesChunks > 0) {
                         for (int j = 0; j < labels.size(); j++) {
                             labelSymbols[2 * j] = given(symbolNumbers, labels.name(j), i);
@@ -284,6 +274,17 @@ public final class BlockWriter {
                     + " (no symbol '" + s + "')");
             }
             return n;
+        }
+
+        /** Checks series {@code i}'s order and writes its chunks; {@link #seriesChunks} says how many. */
+        private Labels writeChunks(int i, Labels prev, ChunkSegmentWriter c) throws IOException {
+            Labels labels = checkOrder(i, prev, src.labels(i));
+            seriesIndex = i;
+            seriesLabels = labels;
+            seriesChunks = 0;
+            c.startSeries();
+            src.chunks(i, this);
+            return labels;
         }
 
         private Labels checkOrder(int i, Labels prev, Labels labels) {

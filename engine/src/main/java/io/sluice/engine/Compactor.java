@@ -115,13 +115,8 @@ final class Compactor implements Runnable {
         t.start();
     }
 
-    /** Whether the background thread runs at lowered priority (false until it has tried, or where it cannot). */
-    boolean background() {
-        return background;
-    }
-
     /** Bytes of head chunks in all shards. */
-    long headChunkBytes() {
+    private long headChunkBytes() {
         long total = 0;
         for (ShardHead h : heads) {
             total += h.chunkBytes();

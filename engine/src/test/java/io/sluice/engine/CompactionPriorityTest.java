@@ -65,7 +65,7 @@ class CompactionPriorityTest {
 
     @Test
     void underTheDebtTheBackgroundThreadCompactsAtIdlePriority() throws Exception {
-        assumeTrue(ThreadPriorityTest.linux(), "nice values per thread are Linux's");
+        assumeTrue(ThreadPriority.LINUX, "nice values per thread are Linux's");
         int base = ThreadPriority.currentNice();
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).build())) {
             StorageStats st = writeAndAwaitBlock(db);
@@ -80,7 +80,7 @@ class CompactionPriorityTest {
 
     @Test
     void overTheDebtTheUrgentThreadCompactsAtNormalPriority() throws Exception {
-        assumeTrue(ThreadPriorityTest.linux(), "nice values per thread are Linux's");
+        assumeTrue(ThreadPriority.LINUX, "nice values per thread are Linux's");
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).compactionDebtBytes(1).build())) {
             StorageStats st = writeAndAwaitBlock(db);
             assertTrue(st.urgentCompactionCpuNanos() > 0, "the urgent thread did the work");
@@ -91,7 +91,7 @@ class CompactionPriorityTest {
 
     @Test
     void aDebtOfZeroRunsOneThreadAtNormalPriority() throws Exception {
-        assumeTrue(ThreadPriorityTest.linux(), "nice values per thread are Linux's");
+        assumeTrue(ThreadPriority.LINUX, "nice values per thread are Linux's");
         int base = ThreadPriority.currentNice();
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).compactionDebtBytes(0).build())) {
             writeAndAwaitBlock(db);

@@ -11,13 +11,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Background priority for one thread: that thread's scheduling changes, the others' do not. */
 class ThreadPriorityTest {
-    static boolean linux() {
-        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
-    }
-
     @Test
     void lowersOnlyTheCallingThread() throws Exception {
-        assumeTrue(linux(), "per-thread scheduling is Linux's");
+        assumeTrue(ThreadPriority.LINUX, "per-thread scheduling is Linux's");
         int myPolicy = ThreadPriority.currentPolicy();
         int myNice = ThreadPriority.currentNice();
         assertEquals(ThreadPriority.SCHED_OTHER, myPolicy, "the test thread is a normal thread");
