@@ -8,9 +8,19 @@ import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.WaitStrategyKind;
 import io.sluice.ingest.WaitStrategies;
+import net.openhft.chronicle.bytes.MappedBytesStore;
+import net.openhft.chronicle.bytes.MappedFile;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.io.ReferenceOwner;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -23,10 +33,29 @@ import java.util.concurrent.locks.LockSupport;
  * handler records publish→appended. No WAL, no head, no file, no other thread: what is left is the
  * ring, the scheduler and the JIT on this machine, in the same process and run.
  *
+ * <p>{@link Kind#MAPPED} adds the best case of an mmap append to that handler: it also writes each
+ * sample's 24 bytes (timestamp, value bits, ref) into a file mapped through chronicle-bytes, as the
+ * WAL is, but one prepared before the run so that the handler never takes a page fault: zero-filled
+ * with write(2) (no unwritten extent to convert), forced, mapped and then written once per page
+ * through the mapping (Chronicle's pretouch), all before the first sample. It wraps to its start
+ * when full, rewriting pages it has already dirtied. No other thread of the floor touches it.
+ *
  * <p>Threading: {@link #appender()} per producer thread; the handler on its own thread.
  */
-final class FloorRing implements LoadCommand.Target {
+final class FloorRing implements LoadCommand.Target, AutoCloseable {
     private static final int STORE = 1 << 20; // samples the handler keeps (overwritten in turn)
+    private static final int RECORD = 24;
+    private static final int PAGE = 4096;
+    /** Largest mapped floor file; a longer run wraps. */
+    static final long MAX_MAPPED_BYTES = 1L << 30;
+
+    /** What the floor's handler writes. */
+    enum Kind {
+        /** heap arrays it owns */
+        HEAP,
+        /** the heap arrays, plus each sample into a pre-touched mapped file */
+        MAPPED
+    }
 
     /** A ring slot: up to {@code capacity} samples and the latency origin of the commit that filled it. */
     static final class Event {
@@ -49,9 +78,47 @@ final class FloorRing implements LoadCommand.Target {
     private final int capacity;
     private final Recorder recorder = new Recorder(TimeUnit.HOURS.toNanos(1), 3);
     private int nextId;
+    private final Path file;
+    private final MappedFile mappedFile;
+    private final MappedBytesStore store;
 
-    FloorRing(int ringSize, int eventCapacity, WaitStrategyKind waitStrategy) {
+    FloorRing(int ringSize, int eventCapacity, WaitStrategyKind waitStrategy) throws IOException {
+        this(ringSize, eventCapacity, waitStrategy, Kind.HEAP, null, 0);
+    }
+
+    /**
+     * @param dir   with {@link Kind#MAPPED}: where the mapped file goes (the data's file system)
+     * @param bytes with {@link Kind#MAPPED}: its size, rounded up to a whole page
+     */
+    FloorRing(int ringSize, int eventCapacity, WaitStrategyKind waitStrategy, Kind kind, Path dir, long bytes)
+        throws IOException {
         this.capacity = eventCapacity;
+        if (kind == Kind.MAPPED) {
+            long size = Math.max(PAGE, (bytes + PAGE - 1) / PAGE * PAGE);
+            this.file = Files.createTempFile(dir, ".sluice-floor-", ".map");
+            MappedFile mf = null;
+            try {
+                zeroFill(file, size);
+                mf = MappedFile.ofSingle(file.toFile(), size, false);
+                MappedBytesStore s = mf.acquireByteStore(ReferenceOwner.INIT, 0);
+                s.syncMode(SyncMode.NONE);
+                for (long at = 0; at < size; at += PAGE) {
+                    s.writeLong(at, 0L); // pretouch: a write fault per page now, none in the handler
+                }
+                this.mappedFile = mf;
+                this.store = s;
+            } catch (IOException | RuntimeException e) {
+                if (mf != null) {
+                    mf.releaseLast();
+                }
+                Files.deleteIfExists(file);
+                throw e;
+            }
+        } else {
+            this.file = null;
+            this.mappedFile = null;
+            this.store = null;
+        }
         this.ring = RingBuffer.createMultiProducer(() -> new Event(eventCapacity), ringSize,
             WaitStrategies.create(waitStrategy));
         Handler handler = new Handler(ringSize);
@@ -70,6 +137,43 @@ final class FloorRing implements LoadCommand.Target {
     @Override
     public Appender appender() {
         return new FloorAppender();
+    }
+
+    private static void zeroFill(Path file, long size) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            long pos = 0;
+            while (pos < size) {
+                zeros.clear();
+                zeros.limit((int) Math.min(zeros.capacity(), size - pos));
+                pos += ch.write(zeros, pos);
+            }
+            ch.force(false);
+        }
+    }
+
+    /** The mapped file, or null for {@link Kind#HEAP}. */
+    Path mappedFile() {
+        return file;
+    }
+
+    /** What the handler writes, for the summary. */
+    String describe() {
+        return store == null ? "heap memory it owns"
+            : "heap memory it owns and a pre-touched mapped file of " + Fmt.bytes(store.capacity());
+    }
+
+    /** Unmaps and deletes the mapped file, if any. */
+    @Override
+    public void close() throws IOException {
+        if (mappedFile != null) {
+            store.release(ReferenceOwner.INIT);
+            if (store.refCount() > 0) { // a single MappedFile keeps a reference of its own (see MappedWalFileSystem)
+                store.release(mappedFile);
+            }
+            mappedFile.releaseLast();
+            Files.deleteIfExists(file);
+        }
     }
 
     /** Forgets what was recorded so far (the warm-up). */
@@ -98,6 +202,8 @@ final class FloorRing implements LoadCommand.Target {
         private final long[] origins;
         private final int[] counts;
         private int events;
+        private final long mappedSize = store == null ? 0 : store.capacity() / RECORD * RECORD;
+        private long mappedAt;
 
         Handler(int ringSize) {
             origins = new long[ringSize];
@@ -116,6 +222,17 @@ final class FloorRing implements LoadCommand.Target {
                 values[at + i] = Double.doubleToRawLongBits(e.values[i]);
             }
             at += n;
+            if (store != null) {
+                for (int i = 0; i < n; i++) {
+                    if (mappedAt == mappedSize) {
+                        mappedAt = 0;
+                    }
+                    store.writeLong(mappedAt, e.timestamps[i]);
+                    store.writeLong(mappedAt + 8, Double.doubleToRawLongBits(e.values[i]));
+                    store.writeLong(mappedAt + 16, e.ids[i]);
+                    mappedAt += RECORD;
+                }
+            }
             if (events == origins.length) { // a batch longer than the ring cannot happen; be safe
                 flush();
             }

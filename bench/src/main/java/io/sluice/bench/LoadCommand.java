@@ -147,6 +147,13 @@ final class LoadCommand implements Callable<Integer> {
         + " handler that only writes heap memory it owns) that precedes the measured run")
     boolean noFloor;
 
+    @Option(names = "--floor", paramLabel = "K",
+        description = "with --rate, what the floor run's handler writes: HEAP (arrays it owns) or MAPPED (also each"
+            + " sample's 24 bytes into a file beside the data directory, zero-filled with write(2), forced and"
+            + " pre-touched through a chronicle-bytes mapping before the run: the best case of an mmap append)"
+            + " (default: ${DEFAULT-VALUE})")
+    FloorRing.Kind floorKind = FloorRing.Kind.HEAP;
+
     @Option(names = "--wal-bytes-log", paramLabel = "FILE",
         description = "write a CSV line per second: seconds, WAL bytes on disk, samples")
     Path walBytesLog;
@@ -269,6 +276,7 @@ final class LoadCommand implements Callable<Integer> {
         Histogram durable;
         /** With --rate: the floor run's publish→handled latency; null without. */
         Histogram floor;
+        FloorRing.Kind floorKind;
         long offeredRate;
         long produced;
         String values;
@@ -297,6 +305,7 @@ final class LoadCommand implements Callable<Integer> {
                 .put("latency_us", latencyJson(append))
                 .put("durable_latency_us", latencyJson(durable))
                 .put("floor_latency_us", floor == null ? null : latencyJson(floor))
+                .put("floor_kind", floor == null ? null : floorKind.name().toLowerCase(java.util.Locale.ROOT))
                 .put("wal_bytes", walBytes)
                 .put("offered_rate", offeredRate)
                 .put("warmup_seconds", warmupSeconds)
@@ -361,12 +370,13 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     Result run(SluiceConfig config, Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
-        Histogram floor = rate > 0 && !noFloor ? runFloor(workload, scheme, out) : null;
+        Histogram floor = rate > 0 && !noFloor ? runFloor(workload, scheme, config.dir(), out) : null;
         Result r;
         try (Sluice db = Sluice.open(config)) {
             r = runOpen(db, workload, scheme, out);
         }
         r.floor = floor;
+        r.floorKind = floorKind;
         // After close: what is left on disk, as `du` sees it (close deletes the prepared next segment).
         long onDisk = WalDisk.bytes(config.dir());
         r.walDiskBytes = onDisk;
@@ -379,13 +389,29 @@ final class LoadCommand implements Callable<Integer> {
      * {@link FloorRing} (the engine's ring with a handler that only writes heap memory it owns),
      * before the engine opens.
      */
-    private Histogram runFloor(Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
-        FloorRing ring = new FloorRing(ringSize, eventCapacity, waitStrategy);
+    private Histogram runFloor(Workload workload, SampleScheme scheme, Path dataDir, PrintStream out) throws Exception {
+        long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
+        double floorSeconds = (durationNanos + warmup.toNanos()) / 1e9;
+        long floorBytes = (long) Math.min(FloorRing.MAX_MAPPED_BYTES,
+            samples != null ? 24.0 * samples : 24.0 * rate * (floorSeconds + 1));
+        if (floorKind == FloorRing.Kind.MAPPED) {
+            out.printf("  floor: preparing a %s mapped file beside %s%n", Fmt.bytes(floorBytes), dataDir);
+        }
+        Path beside = dataDir.toAbsolutePath().getParent();
+        if (floorKind == FloorRing.Kind.MAPPED) {
+            Files.createDirectories(beside);
+        }
+        try (FloorRing ring = new FloorRing(ringSize, eventCapacity, waitStrategy, floorKind, beside, floorBytes)) {
+            return runFloor(ring, workload, scheme, durationNanos, out);
+        }
+    }
+
+    private Histogram runFloor(FloorRing ring, Workload workload, SampleScheme scheme, long durationNanos,
+                               PrintStream out) throws Exception {
         Producer[] ps = new Producer[producers];
         CountDownLatch ready = new CountDownLatch(producers);
         CountDownLatch go = new CountDownLatch(1);
         double nanosPerSample = 1e9 * producers / rate;
-        long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
         long total = samples == null ? -1 : samples;
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int p = 0; p < producers; p++) {
@@ -416,8 +442,8 @@ final class LoadCommand implements Callable<Integer> {
         if (failure.get() != null) {
             throw new IOException("a floor producer failed: " + SluiceBench.oneLine(failure.get()), failure.get());
         }
-        out.printf("  floor (the same ring and pacing, a handler that writes heap memory it owns; %s s): p50 %s  p99 %s"
-                + "  p99.9 %s  max %s us%n", Fmt.seconds((System.nanoTime() - start) / 1e9),
+        out.printf("  floor (the same ring and pacing, a handler that writes %s; %s s): p50 %s  p99 %s"
+                + "  p99.9 %s  max %s us%n", ring.describe(), Fmt.seconds((System.nanoTime() - start) / 1e9),
             Fmt.us(h.getValueAtPercentile(50)), Fmt.us(h.getValueAtPercentile(99)), Fmt.us(h.getValueAtPercentile(99.9)),
             Fmt.us(h.getMaxValue()));
         return h;
@@ -640,9 +666,10 @@ final class LoadCommand implements Callable<Integer> {
             r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
             Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
         if (r.floor != null) {
-            out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s   (the same ring and pacing, heap-writing handler)%n",
+            out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s   (the same ring and pacing, %s handler)%n",
                 "floor latency (us)", Fmt.us(r.floor.getValueAtPercentile(50)), Fmt.us(r.floor.getValueAtPercentile(99)),
-                Fmt.us(r.floor.getValueAtPercentile(99.9)), Fmt.us(r.floor.getMaxValue()));
+                Fmt.us(r.floor.getValueAtPercentile(99.9)), Fmt.us(r.floor.getMaxValue()),
+                r.floorKind == FloorRing.Kind.MAPPED ? "mmap-writing" : "heap-writing");
         }
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "durable latency (us)", Fmt.us(
             r.durable.getValueAtPercentile(50)), Fmt.us(r.durable.getValueAtPercentile(99)),

@@ -138,6 +138,53 @@ class CliTest {
     }
 
     @Test
+    void mappedFloorWritesBesideTheDataAndRemovesItsFile() throws IOException {
+        Path data = tmp.resolve("mapped-floor/data");
+        Path json = tmp.resolve("mapped-floor.json");
+        Run r = run("load", "--samples", "100000", "--rate", "200k", "--floor", "mapped", "--dir", data.toString(),
+            "--json", json.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("pre-touched mapped file of") && r.out.contains("mmap-writing handler"), r.out);
+        String j = Files.readString(json);
+        assertTrue(j.contains("\"floor_kind\": \"mapped\"") && j.contains("\"floor_latency_us\": {"), j);
+        try (var files = Files.list(data.getParent())) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(".sluice-floor-")),
+                "the floor's file is gone after the run");
+        }
+        assertUsageError(run("load", "--samples", "1000", "--rate", "1000", "--floor", "disk"), "--floor");
+    }
+
+    @Test
+    void mappedFloorHandlerWritesEverySampleThroughTheMapping() throws Exception {
+        try (FloorRing ring = new FloorRing(1024, 100, io.sluice.engine.WaitStrategyKind.BLOCKING,
+                FloorRing.Kind.MAPPED, tmp, 10_000)) {
+            assertEquals(12_288, Files.size(ring.mappedFile()), "rounded up to whole pages");
+            try (io.sluice.engine.Appender a = ring.appender()) {
+                for (int i = 0; i < 500; i++) { // 12,000 bytes: fills the file, then wraps
+                    a.add(i % 7, 1000L + i, i * 0.5);
+                    if (i % 50 == 49) {
+                        a.commit();
+                    }
+                }
+            }
+            assertEquals(500, ring.stop().getTotalCount());
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(ring.mappedFile()))
+                .order(java.nio.ByteOrder.nativeOrder());
+            int wrapped = 12_288 / 24; // 512 records fit: no wrap for 500
+            assertTrue(wrapped >= 500);
+            for (int i = 0; i < 500; i++) {
+                assertEquals(1000L + i, b.getLong(24 * i), "timestamp of sample " + i);
+                assertEquals(Double.doubleToRawLongBits(i * 0.5), b.getLong(24 * i + 8), "value of sample " + i);
+                assertEquals(i % 7, b.getLong(24 * i + 16), "ref of sample " + i);
+            }
+        }
+        try (var files = Files.list(tmp)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(".sluice-floor-")),
+                "close deletes the mapped file");
+        }
+    }
+
+    @Test
     void openLoopRateWritesAnIntervalLogCoveringEverySample() throws IOException {
         Path hlog = tmp.resolve("run.hlog");
         Path json = tmp.resolve("rate.json");
