@@ -26,10 +26,11 @@ import java.util.concurrent.locks.Lock;
 
 /**
  * The single writer of one shard. It takes the shard's events from the ring, writes each run of a
- * series' samples as one SAMPLES record (or an event of short runs as one MIXED record) straight
- * into the mapped segment (a SERIES record first if the series is new to the WAL), commits it, and
- * only then appends the accepted samples to the head's XOR chunks, so readers see committed samples
- * only. At the end of each batch it publishes how far it got, forces the segment as the durability
+ * series' samples as one SAMPLES record straight into the mapped segment (a SERIES record first if
+ * the series is new to the WAL), commits it, and only then appends the accepted samples to the
+ * head's XOR chunks, so readers see committed samples only. Events of short runs (one sample each
+ * of many series, or a single sample per commit) share one MIXED record per batch instead: one
+ * frame and one checksum for all of them, committed before the batch's sequence is published. At the end of each batch it publishes how far it got, forces the segment as the durability
  * mode asks, records latencies, and starts the shard's maintenance (WAL truncation behind the head,
  * retention of old head-chunk files) on the retention thread.
  *
@@ -42,7 +43,10 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
      * into the oldest entry (their durable latency is over-stated, never lost, never forced early).
      */
     static final int MAX_PENDING_DURABLE = 1 << 16;
-    /** An event whose mean run of one series is shorter than this is written as one MIXED record. */
+    /**
+     * An event whose mean run of one series is shorter than this goes into the MIXED record that the
+     * batch's small events share; others are written as one SAMPLES record per run.
+     */
     static final int MIXED_MAX_MEAN_RUN = 3;
 
     /**
@@ -50,6 +54,19 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
      * is committed, to show that nothing of an uncommitted record is visible to readers.
      */
     static volatile Runnable beforeCommit;
+
+    /**
+     * Tests only: runs on the shard writer after an event's samples were added to the open MIXED
+     * record and before that record is committed, with the record's entry count (the crash test
+     * kills the process here).
+     */
+    static volatile java.util.function.IntConsumer afterCoalesce;
+
+    /**
+     * Entries the open MIXED record reserves room for (24 KiB of body); the small events of a batch
+     * share it until it is full.
+     */
+    static final int COALESCE_ENTRIES = 1024;
 
     private final int shard;
     private final ShardWal wal;
@@ -63,6 +80,12 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     private final ShardProgress progress;
     private final DurableSignal durableSignal;
     private final EngineState engine;
+
+    // The open MIXED record the batch's small events share: frame offset (-1: none), room, entries.
+    private int openFrame = -1;
+    private int openCapacity;
+    private int openEntries;
+    private long openNewest = Long.MIN_VALUE;
 
     // Latency origins of this batch's events, and of appended-but-unforced events in INTERVAL mode.
     private final long[] batchOrigins;
@@ -172,12 +195,14 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 runs++;
             }
         }
-        // Short runs (scrape-shaped traffic: one sample each of many series) go into one MIXED
-        // record: 24 bytes per sample and one checksum, against 40 bytes and a checksum per sample
-        // as one-sample SAMPLES records. At a mean run of 3 the two cost the same bytes.
-        if (runs > 1 && runs * MIXED_MAX_MEAN_RUN > n) {
-            appendMixed(event);
+        // Short runs (scrape-shaped traffic: one sample each of many series; per-item commits: one
+        // sample per event) go into the open MIXED record, which the small events of a batch share:
+        // 24 bytes per sample and one frame and checksum per record, against 40 bytes and a checksum
+        // per sample as one-sample SAMPLES records. At a mean run of 3 the two cost the same bytes.
+        if (runs * MIXED_MAX_MEAN_RUN > n) {
+            appendCoalesced(event);
         } else {
+            closeOpenRecord();
             appendRuns(event);
         }
         batchOrigins[batchEvents] = event.originNanos;
@@ -200,26 +225,44 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
     }
 
-    /** One MIXED record for the whole event, after the SERIES records of any series new to the WAL. */
-    private void appendMixed(SampleBatchEvent event) throws IOException {
+    /**
+     * Adds the event's samples to the open MIXED record (opening one if none is open or it is full),
+     * after the SERIES records of any series new to the WAL, which close the open record first: a
+     * SERIES record always precedes the records that use its series. The entries are written and
+     * checked against each series' newest sample now (only the writer's view of it moves, so a later
+     * entry of the same series is checked against this one); the record is committed, and its samples
+     * reach the head and its readers, by {@link #closeOpenRecord}: at the end of the batch, before a
+     * record of another kind, or when full. Until then nothing of it is visible or acknowledged.
+     */
+    private void appendCoalesced(SampleBatchEvent event) throws IOException {
         int n = event.count;
         int[] ids = event.localIds;
         for (int k = 0; k < n; k++) {
             HeadSeries s = head.getOrCreate(ids[k]); // a plain lookup once the series exists
             if (!s.isLogged()) {
+                closeOpenRecord();
                 logSeries(s, ids[k]);
             }
         }
-        int frame = wal.reserve(MixedRecord.bodyLength(n));
+        if (openFrame >= 0 && openEntries + n > openCapacity) {
+            closeOpenRecord();
+        }
+        if (openFrame < 0) {
+            // Room for COALESCE_ENTRIES (at least this event), but no more than the current segment
+            // holds, so that a record never rolls the segment early; if this event does not fit
+            // there, a new segment (reserve rolls).
+            long here = (wal.maxBody(false) - MixedRecord.ENTRIES_OFFSET) / MixedRecord.ENTRY_LENGTH;
+            long room = here >= n ? here : (wal.maxBody(true) - MixedRecord.ENTRIES_OFFSET) / MixedRecord.ENTRY_LENGTH;
+            openCapacity = (int) Math.max(n, Math.min(Math.max(COALESCE_ENTRIES, n), room));
+            openFrame = wal.reserve(MixedRecord.bodyLength(openCapacity));
+        }
         UnsafeBuffer buf = wal.buffer();
-        int body = frame + FrameDescriptor.BODY_OFFSET;
+        int body = openFrame + FrameDescriptor.BODY_OFFSET;
         long[] ts = event.timestamps;
         double[] vs = event.values;
-        int accepted = 0;
-        long newest = Long.MIN_VALUE;
+        int accepted = openEntries;
+        long newest = openNewest;
         long minValid = head.bounds().appendMinValid(); // before it, the range is (being) compacted
-        // Pass 1: decide and write the entries. Only the writer's view of each series' newest sample
-        // moves (so a later entry of the same series is checked against this one); readers see nothing.
         for (int k = 0; k < n; k++) {
             HeadSeries s = head.get(ids[k]);
             long t = ts[k];
@@ -246,28 +289,53 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 outOfOrder++;
             }
         }
-        if (accepted > 0) {
-            MixedRecord.writeHeader(buf, body, accepted);
-            int bodyLength = MixedRecord.bodyLength(accepted);
-            Runnable hook = beforeCommit;
-            if (hook != null) {
-                hook.run();
-            }
-            wal.commit(frame, bodyLength);
-            // Pass 2: the record is committed; only now do the samples reach the head and its readers.
-            for (int k = 0; k < accepted; k++) {
-                int entry = MixedRecord.entryOffset(body, k);
-                HeadSeries s = head.get(SeriesRef.localId(buf.getLong(entry + MixedRecord.ENTRY_REF)));
-                head.append(s, buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP),
-                    buf.getLong(entry + MixedRecord.ENTRY_VALUE));
-            }
-            if (newest > newestTimestamp) {
-                newestTimestamp = newest;
-            }
-            records++;
-            bytes += FrameDescriptor.framedLength(bodyLength);
-            samples += accepted;
+        openEntries = accepted;
+        openNewest = newest;
+        java.util.function.IntConsumer coalesced = afterCoalesce;
+        if (coalesced != null) {
+            coalesced.accept(accepted);
         }
+    }
+
+    /**
+     * Commits the open MIXED record, if it holds any entry, and then hands its samples to the head.
+     * A record left with no entry (every sample rejected) is dropped: its frame was only reserved.
+     */
+    private void closeOpenRecord() throws IOException {
+        int frame = openFrame;
+        if (frame < 0) {
+            return;
+        }
+        int entries = openEntries;
+        openFrame = -1;
+        openEntries = 0;
+        long newest = openNewest;
+        openNewest = Long.MIN_VALUE;
+        if (entries == 0) {
+            return;
+        }
+        UnsafeBuffer buf = wal.buffer();
+        int body = frame + FrameDescriptor.BODY_OFFSET;
+        MixedRecord.writeHeader(buf, body, entries);
+        int bodyLength = MixedRecord.bodyLength(entries);
+        Runnable hook = beforeCommit;
+        if (hook != null) {
+            hook.run();
+        }
+        wal.commit(frame, bodyLength);
+        // The record is committed: only now do its samples reach the head and its readers.
+        for (int k = 0; k < entries; k++) {
+            int entry = MixedRecord.entryOffset(body, k);
+            HeadSeries s = head.get(SeriesRef.localId(buf.getLong(entry + MixedRecord.ENTRY_REF)));
+            head.append(s, buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP),
+                buf.getLong(entry + MixedRecord.ENTRY_VALUE));
+        }
+        if (newest > newestTimestamp) {
+            newestTimestamp = newest;
+        }
+        records++;
+        bytes += FrameDescriptor.framedLength(bodyLength);
+        samples += entries;
     }
 
     private void appendRun(int id, long[] ts, double[] vs, int from, int to) throws IOException {
@@ -350,6 +418,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     private void endOfBatch(long sequence) throws IOException {
+        closeOpenRecord();
         long now = System.nanoTime();
         // Latency sections stay short and never span I/O: the collector's flip waits for them.
         latency.begin();
@@ -582,6 +651,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 awaitMaintenance(f); // its files are written and deleted before the directory is released
             }
             if (!failed) {
+                closeOpenRecord(); // a batch cut short by a halt: its events were taken, so commit them
                 wal.force();
                 long now = System.nanoTime();
                 recordDurable(batchOrigins, batchCounts, batchEvents, now);

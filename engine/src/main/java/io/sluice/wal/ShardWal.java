@@ -125,6 +125,16 @@ public final class ShardWal implements AutoCloseable {
         return writeOffset;
     }
 
+    /**
+     * The largest body a frame reserved now could have without rolling to a new segment (negative if
+     * not even an empty one fits), or, with {@code fresh}, in a new empty segment.
+     */
+    public long maxBody(boolean fresh) {
+        long end = fresh ? segmentSize : buf.capacity();
+        long from = fresh ? SegmentDescriptor.HEADER_LENGTH : writeOffset;
+        return (end - END_FRAME_LENGTH - from - FrameDescriptor.HEADER_LENGTH) & -FrameDescriptor.ALIGNMENT;
+    }
+
     /** The shard-log position of the frame at {@code frameOffset} of the current segment. */
     public long positionOf(int frameOffset) {
         return current.basePosition() + frameOffset;

@@ -127,6 +127,47 @@ class GoldenSegmentTest {
     }
 
     @Test
+    void theVersion3GoldenSegmentPutsSmallCommitsIntoMixedRecords() throws Exception {
+        byte[] image = Files.readAllBytes(golden(3).resolve(SEGMENT));
+        UnsafeBuffer b = Frames.wrap(image);
+        assertEquals(3, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        List<Frames.Frame> frames = Frames.frames(image);
+        List<String> types = new ArrayList<>();
+        for (Frames.Frame f : frames) {
+            types.add(RecordType.name(f.type));
+        }
+        // A run of 3 stays a SAMPLES record; commits of 2 samples and of 1 go into MIXED records
+        // (24 bytes a sample, and the records of one batch share a frame), as does the interleaved one.
+        assertEquals(List.of("SERIES", "SAMPLES", "SERIES", "MIXED", "MIXED", "MIXED"), types);
+        long refA = 0;
+        long refB = 1L << 16;
+        int b2 = frames.get(3).offset + 8;
+        assertEquals(2, MixedRecord.count(b, b2));
+        assertEquals(refB, MixedRecord.ref(b, b2, 0));
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(MixedRecord.value(b, b2, 0)));
+        assertEquals(1001, MixedRecord.timestamp(b, b2, 1));
+        assertEquals(42.0, MixedRecord.value(b, b2, 1));
+        int a1 = frames.get(4).offset + 8;
+        assertEquals(8 + 24, frames.get(4).bodyLength);
+        assertEquals(refA, MixedRecord.ref(b, a1, 0));
+        assertEquals(4000, MixedRecord.timestamp(b, a1, 0));
+        assertEquals(-1e300, MixedRecord.value(b, a1, 0));
+        assertEquals(4, MixedRecord.count(b, frames.get(5).offset + 8));
+        for (int i = frames.get(5).end(); i < image.length; i++) {
+            assertEquals(0, image[i], "unused space is zero");
+        }
+        Path dir = tmp.resolve("golden3");
+        TestDirs.copyTree(golden(3), dir);
+        Files.delete(dir.resolve(CHECKPOINT)); // the segment alone
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
+            assertEquals(10, db.replayReport().samples());
+            StringBuilder sb = new StringBuilder();
+            db.read(db.find(B), Long.MIN_VALUE, Long.MAX_VALUE, (t, v) -> sb.append(t).append('=').append(v).append(' '));
+            assertEquals("1000=-0.0 1001=42.0 2000=6.0 3000=-Infinity ", sb.toString());
+        }
+    }
+
+    @Test
     void theEngineReplaysTheVersion2GoldenDirectory() throws Exception {
         Path dir = tmp.resolve("golden2");
         TestDirs.copyTree(golden(2), dir);
