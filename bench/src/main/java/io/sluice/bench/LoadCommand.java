@@ -143,8 +143,9 @@ final class LoadCommand implements Callable<Integer> {
         + " the writer (the writer then takes the page faults itself)")
     boolean noPrefault;
 
-    @Option(names = "--no-floor", description = "with --rate, skip the floor run (the same ring and pacing with a"
-        + " handler that only writes heap memory it owns) that precedes the measured run")
+    @Option(names = "--no-floor", description = "skip the floor run that precedes the measured one with --rate (for"
+        + " latency) and with --batch 1 (for throughput): the same ring, producers and pacing with a handler that"
+        + " only writes heap memory it owns")
     boolean noFloor;
 
     @Option(names = "--floor", paramLabel = "K",
@@ -276,6 +277,8 @@ final class LoadCommand implements Callable<Integer> {
         Histogram durable;
         /** With --rate: the floor run's publish→handled latency; null without. */
         Histogram floor;
+        /** The floor run's samples per second after its warm-up (0 without a floor). */
+        double floorSamplesPerSec;
         FloorRing.Kind floorKind;
         long offeredRate;
         long produced;
@@ -306,6 +309,7 @@ final class LoadCommand implements Callable<Integer> {
                 .put("durable_latency_us", latencyJson(durable))
                 .put("floor_latency_us", floor == null ? null : latencyJson(floor))
                 .put("floor_kind", floor == null ? null : floorKind.name().toLowerCase(java.util.Locale.ROOT))
+                .put("floor_samples_per_sec", floor == null ? null : Math.round(floorSamplesPerSec))
                 .put("wal_bytes", walBytes)
                 .put("offered_rate", offeredRate)
                 .put("warmup_seconds", warmupSeconds)
@@ -370,12 +374,15 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     Result run(SluiceConfig config, Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
-        Histogram floor = rate > 0 && !noFloor ? runFloor(workload, scheme, config.dir(), out) : null;
+        // The floor runs first: with --rate for the latency, and with --batch 1 for the throughput of
+        // the same ring with one event per commit (per-item commits are bound by the ring itself).
+        Floor floor = (rate > 0 || batch == 1) && !noFloor ? runFloor(workload, scheme, config.dir(), out) : null;
         Result r;
         try (Sluice db = Sluice.open(config)) {
             r = runOpen(db, workload, scheme, out);
         }
-        r.floor = floor;
+        r.floor = floor == null ? null : floor.latency;
+        r.floorSamplesPerSec = floor == null ? 0 : floor.samplesPerSec;
         r.floorKind = floorKind;
         // After close: what is left on disk, as `du` sees it (close deletes the prepared next segment).
         long onDisk = WalDisk.bytes(config.dir());
@@ -389,7 +396,18 @@ final class LoadCommand implements Callable<Integer> {
      * {@link FloorRing} (the engine's ring with a handler that only writes heap memory it owns),
      * before the engine opens.
      */
-    private Histogram runFloor(Workload workload, SampleScheme scheme, Path dataDir, PrintStream out) throws Exception {
+    /** What a floor run measured. */
+    private static final class Floor {
+        final Histogram latency;
+        final double samplesPerSec;
+
+        Floor(Histogram latency, double samplesPerSec) {
+            this.latency = latency;
+            this.samplesPerSec = samplesPerSec;
+        }
+    }
+
+    private Floor runFloor(Workload workload, SampleScheme scheme, Path dataDir, PrintStream out) throws Exception {
         long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
         double floorSeconds = (durationNanos + warmup.toNanos()) / 1e9;
         long floorBytes = (long) Math.min(FloorRing.MAX_MAPPED_BYTES,
@@ -406,12 +424,12 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private Histogram runFloor(FloorRing ring, Workload workload, SampleScheme scheme, long durationNanos,
-                               PrintStream out) throws Exception {
+    private Floor runFloor(FloorRing ring, Workload workload, SampleScheme scheme, long durationNanos,
+                           PrintStream out) throws Exception {
         Producer[] ps = new Producer[producers];
         CountDownLatch ready = new CountDownLatch(producers);
         CountDownLatch go = new CountDownLatch(1);
-        double nanosPerSample = 1e9 * producers / rate;
+        double nanosPerSample = rate > 0 ? 1e9 * producers / rate : 0; // per producer; 0: closed loop
         long total = samples == null ? -1 : samples;
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int p = 0; p < producers; p++) {
@@ -428,25 +446,28 @@ final class LoadCommand implements Callable<Integer> {
             p.start(start, start + durationNanos);
         }
         go.countDown();
+        long measuredFrom = start;
         if (!warmup.isZero()) {
             long warmupEnd = start + warmup.toNanos();
             while (System.nanoTime() < warmupEnd && anyAlive(ps)) {
                 LockSupport.parkNanos(Math.min(10_000_000L, Math.max(1, warmupEnd - System.nanoTime())));
             }
             ring.reset();
+            measuredFrom = System.nanoTime();
         }
         for (Producer p : ps) {
             p.thread.join();
         }
-        Histogram h = ring.stop();
+        Histogram h = ring.stop(); // one latency value per sample handled since the warm-up
+        double perSec = h.getTotalCount() / Math.max(1e-9, (System.nanoTime() - measuredFrom) / 1e9);
         if (failure.get() != null) {
             throw new IOException("a floor producer failed: " + SluiceBench.oneLine(failure.get()), failure.get());
         }
-        out.printf("  floor (the same ring and pacing, a handler that writes %s; %s s): p50 %s  p99 %s"
-                + "  p99.9 %s  max %s us%n", ring.describe(), Fmt.seconds((System.nanoTime() - start) / 1e9),
-            Fmt.us(h.getValueAtPercentile(50)), Fmt.us(h.getValueAtPercentile(99)), Fmt.us(h.getValueAtPercentile(99.9)),
-            Fmt.us(h.getMaxValue()));
-        return h;
+        out.printf("  floor (the same ring and pacing, a handler that writes %s; %s s): %s samples/s  p50 %s"
+                + "  p99 %s  p99.9 %s  max %s us%n", ring.describe(), Fmt.seconds((System.nanoTime() - start) / 1e9),
+            Fmt.n(Math.round(perSec)), Fmt.us(h.getValueAtPercentile(50)), Fmt.us(h.getValueAtPercentile(99)),
+            Fmt.us(h.getValueAtPercentile(99.9)), Fmt.us(h.getMaxValue()));
+        return new Floor(h, perSec);
     }
 
     private Result runOpen(Sluice db, Workload workload, SampleScheme scheme, PrintStream out) throws Exception {
@@ -665,6 +686,11 @@ final class LoadCommand implements Callable<Integer> {
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(
             r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
             Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
+        if (r.floor != null && rate == 0) {
+            out.printf("  %-22s %s   (the same ring and producers, one event per commit, %s handler)%n",
+                "floor samples/s", Fmt.n(Math.round(r.floorSamplesPerSec)),
+                r.floorKind == FloorRing.Kind.MAPPED ? "mmap-writing" : "heap-writing");
+        }
         if (r.floor != null) {
             out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s   (the same ring and pacing, %s handler)%n",
                 "floor latency (us)", Fmt.us(r.floor.getValueAtPercentile(50)), Fmt.us(r.floor.getValueAtPercentile(99)),

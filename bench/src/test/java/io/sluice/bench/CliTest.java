@@ -138,6 +138,22 @@ class CliTest {
     }
 
     @Test
+    void perItemCommitsComeWithTheThroughputFloorOfTheBareRing() throws IOException {
+        Path json = tmp.resolve("items.json");
+        Run r = run("load", "--batch", "1", "--samples", "300000", "--json", json.toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("floor samples/s") && r.out.contains("one event per commit"), r.out);
+        String j = Files.readString(json);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"floor_samples_per_sec\": (\\d+)").matcher(j);
+        assertTrue(m.find() && Long.parseLong(m.group(1)) > 0, j);
+
+        Path json100 = tmp.resolve("batches.json");
+        Run r100 = run("load", "--samples", "300000", "--json", json100.toString(), "--quiet");
+        assertEquals(0, r100.code, r100.err);
+        assertTrue(Files.readString(json100).contains("\"floor_samples_per_sec\": null"), "no floor at --batch 100");
+    }
+
+    @Test
     void mappedFloorWritesBesideTheDataAndRemovesItsFile() throws IOException {
         Path data = tmp.resolve("mapped-floor/data");
         Path json = tmp.resolve("mapped-floor.json");
