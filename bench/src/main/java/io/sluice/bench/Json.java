@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** A minimal JSON object writer for the harness' reports: strings, numbers, booleans, nested objects. */
@@ -49,6 +50,16 @@ public final class Json {
             }
             pad(sb, indent);
             sb.append('}');
+        } else if (v instanceof List) {
+            List<?> l = (List<?>) v;
+            sb.append("[\n");
+            for (int i = 0; i < l.size(); i++) {
+                pad(sb, indent + 2);
+                write(sb, l.get(i), indent + 2);
+                sb.append(i + 1 < l.size() ? ",\n" : "\n");
+            }
+            pad(sb, indent);
+            sb.append(']');
         } else if (v instanceof Double || v instanceof Float) {
             double d = ((Number) v).doubleValue();
             sb.append(Double.isFinite(d) ? (d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d)

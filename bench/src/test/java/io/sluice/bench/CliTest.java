@@ -154,6 +154,37 @@ class CliTest {
     }
 
     @Test
+    void ringsCheckerCatchesLostDoubledAndReorderedItems() {
+        RingsCommand.Checker c = new RingsCommand.Checker(2);
+        c.item(0, 0, 0);
+        c.item(1, 0, 1);
+        c.item(0, 1, 31);
+        assertEquals(0, c.errors);
+        c.item(0, 3, 93); // item 2 of producer 0 lost
+        c.item(1, 0, 1);  // producer 1's item 0 again
+        c.item(1, 1, 99); // a torn item: the value does not match
+        assertEquals(3, c.errors);
+    }
+
+    @Test
+    void ringsMeasuresEveryShapeAndChecksEveryItem() throws IOException {
+        Path json = tmp.resolve("rings.json");
+        Run r = run("rings", "--producers", "1,3", "--duration", "200ms", "--warmup", "100ms", "--json", json.toString());
+        assertEquals(0, r.code, r.err + r.out);
+        String j = Files.readString(json);
+        for (String shape : RingsCommand.SHAPES) {
+            for (int p : new int[] {1, 3}) {
+                assertTrue(r.out.lines().anyMatch(l -> l.matches("  " + shape + " +producers +" + p + " .*items/s.*")),
+                    shape + " x " + p + ": " + r.out);
+            }
+        }
+        assertEquals(10, j.split("\"errors\": 0").length - 1, "ten runs, no item lost, doubled or reordered: " + j);
+        assertFalse(r.out.contains("ERRORS"), r.out);
+        assertUsageError(run("rings", "--shapes", "mp-backoff,ring-of-fire"), "unknown shape 'ring-of-fire'");
+        assertUsageError(run("rings", "--producers", "0"), "--producers must be from 1 to 64");
+    }
+
+    @Test
     void mappedFloorWritesBesideTheDataAndRemovesItsFile() throws IOException {
         Path data = tmp.resolve("mapped-floor/data");
         Path json = tmp.resolve("mapped-floor.json");
