@@ -8,6 +8,7 @@ import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.WaitStrategyKind;
 import io.sluice.ingest.WaitStrategies;
+import io.sluice.wal.ZeroFill;
 import net.openhft.chronicle.bytes.MappedBytesStore;
 import net.openhft.chronicle.bytes.MappedFile;
 import net.openhft.chronicle.bytes.SyncMode;
@@ -16,7 +17,6 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,14 +140,8 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
     }
 
     private static void zeroFill(Path file, long size) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            long pos = 0;
-            while (pos < size) {
-                zeros.clear();
-                zeros.limit((int) Math.min(zeros.capacity(), size - pos));
-                pos += ch.write(zeros, pos);
-            }
+            ZeroFill.write(ch, size);
             ch.force(false);
         }
     }

@@ -153,13 +153,7 @@ final class PlatformCommand implements Callable<Integer> {
     static void fdatasyncs(long nanos, Path dir, Histogram sync) throws IOException {
         Path file = Files.createTempFile(dir, "sluice-platform-", ".fdatasync");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-            for (long pos = 0; pos < SYNC_FILE; pos += zeros.capacity()) {
-                zeros.clear();
-                while (zeros.hasRemaining()) {
-                    ch.write(zeros, pos + zeros.position());
-                }
-            }
+            io.sluice.wal.ZeroFill.write(ch, SYNC_FILE);
             ch.force(true);
             ByteBuffer block = ByteBuffer.allocateDirect(SYNC_BLOCK);
             long end = System.nanoTime() + nanos;

@@ -258,6 +258,16 @@ final class RingsCommand implements Callable<Integer> {
         long value;
     }
 
+    /** One item into a Disruptor ring: claim, fill, publish. */
+    private static void publishTo(RingBuffer<Item> ring, int p, long seq) {
+        long s = ring.next();
+        Item e = ring.get(s);
+        e.producer = p;
+        e.seq = seq;
+        e.value = seq * 31 + p;
+        ring.publish(s);
+    }
+
     private static IdleStrategy idle() {
         // Spin, yield, then park from 1 us up to 100 us: Agrona's usual backoff for a polling agent.
         return new BackoffIdleStrategy(100, 10, 1_000, 100_000);
@@ -279,12 +289,7 @@ final class RingsCommand implements Callable<Integer> {
 
         @Override
         public void publish(int p, long seq) {
-            long s = ring.next();
-            Item e = ring.get(s);
-            e.producer = p;
-            e.seq = seq;
-            e.value = seq * 31 + p;
-            ring.publish(s);
+            publishTo(ring, p, seq);
         }
 
         @Override
@@ -325,13 +330,7 @@ final class RingsCommand implements Callable<Integer> {
 
         @Override
         public void publish(int p, long seq) {
-            RingBuffer<Item> ring = rings.get(p);
-            long s = ring.next();
-            Item e = ring.get(s);
-            e.producer = p;
-            e.seq = seq;
-            e.value = seq * 31 + p;
-            ring.publish(s);
+            publishTo(rings.get(p), p, seq);
         }
 
         @Override

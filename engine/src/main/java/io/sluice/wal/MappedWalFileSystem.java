@@ -102,14 +102,8 @@ public final class MappedWalFileSystem implements WalFileSystem {
     }
 
     private static void writeZeros(Path file, long size) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            long pos = 0;
-            while (pos < size) {
-                zeros.clear();
-                zeros.limit((int) Math.min(zeros.capacity(), size - pos));
-                pos += ch.write(zeros, pos);
-            }
+            ZeroFill.write(ch, size);
         }
     }
 
