@@ -67,4 +67,37 @@ final class Converters {
             }
         }
     }
+
+    /**
+     * A size in bytes: a whole number with an optional binary suffix, {@code k}/{@code KiB} (1024),
+     * {@code M}/{@code MiB} (1024^2) or {@code G}/{@code GiB} (1024^3), so that {@code 64M} is the
+     * 67,108,864 bytes of the default segment size. Decimal counts use {@link CountConverter}.
+     */
+    static final class ByteSizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String v = value.trim().replace("_", "").replace(",", "");
+            String lower = v.toLowerCase(java.util.Locale.ROOT);
+            long mult = 1;
+            for (String[] unit : new String[][] {{"kib", "k"}, {"mib", "m"}, {"gib", "g"}}) {
+                long m = unit[1].equals("k") ? 1L << 10 : unit[1].equals("m") ? 1L << 20 : 1L << 30;
+                if (lower.endsWith(unit[0])) {
+                    v = v.substring(0, v.length() - 3);
+                    mult = m;
+                    break;
+                }
+                if (lower.endsWith(unit[1])) {
+                    v = v.substring(0, v.length() - 1);
+                    mult = m;
+                    break;
+                }
+            }
+            try {
+                return Math.multiplyExact(Long.parseLong(v.trim()), mult);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a size in bytes"
+                    + " (a whole number; suffixes k, M, G or KiB, MiB, GiB are powers of 1024)");
+            }
+        }
+    }
 }

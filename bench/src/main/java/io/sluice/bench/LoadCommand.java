@@ -110,14 +110,14 @@ final class LoadCommand implements Callable<Integer> {
         description = "samples per ring event (default: ${DEFAULT-VALUE})")
     int eventCapacity = SluiceConfig.DEFAULT_EVENT_CAPACITY;
 
-    @Option(names = "--segment-size", paramLabel = "BYTES", converter = Converters.CountConverter.class,
+    @Option(names = "--segment-size", paramLabel = "BYTES", converter = Converters.ByteSizeConverter.class,
         description = "WAL segment size in bytes (default: 64M = 67108864)")
     long segmentSize = SluiceConfig.DEFAULT_SEGMENT_SIZE;
 
     @Option(names = "--quiet", description = "no per-second progress lines")
     boolean quiet;
 
-    @Option(names = "--head-chunk-file-size", paramLabel = "BYTES", converter = Converters.CountConverter.class,
+    @Option(names = "--head-chunk-file-size", paramLabel = "BYTES", converter = Converters.ByteSizeConverter.class,
         description = "head-chunk file size in bytes, a multiple of 4096 from 65536 (default: ${DEFAULT-VALUE})")
     long headChunkFileSize = SluiceConfig.DEFAULT_HEAD_CHUNK_FILE_SIZE;
 
@@ -134,7 +134,7 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--no-compaction", description = "keep everything in the head; write no blocks")
     boolean noCompaction;
 
-    @Option(names = "--compaction-debt", paramLabel = "BYTES", converter = Converters.CountConverter.class,
+    @Option(names = "--compaction-debt", paramLabel = "BYTES", converter = Converters.ByteSizeConverter.class,
         description = "head-chunk bytes up to which compaction runs at background priority (SCHED_IDLE); beyond,"
             + " at normal priority; 0: always normal (default: ${DEFAULT-VALUE}, 1 GiB)")
     long compactionDebt = SluiceConfig.DEFAULT_COMPACTION_DEBT_BYTES;

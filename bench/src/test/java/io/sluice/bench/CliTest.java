@@ -78,6 +78,7 @@ class CliTest {
         assertUsageError(run("load", "--values", "sinus"), "unknown value scheme 'sinus': use sawtooth or mixed");
         assertUsageError(run("load", "--wait-strategy", "sometimes"), "expected one of [BACKOFF, BLOCKING");
         assertUsageError(run("load", "--compaction-debt", "-1"), "--compaction-debt must be >= 0");
+        assertUsageError(run("load", "--segment-size", "64MB"), "is not a size in bytes");
         // 10 series x 100 samples each, 10^11 hours apart: the last timestamp would not fit in a long.
         assertUsageError(run("load", "--step", "100000000000h", "--samples", "1000", "--series", "10"),
             "--step 100000000000h: sample timestamps would overflow a long");
@@ -151,6 +152,18 @@ class CliTest {
         Run r100 = run("load", "--samples", "300000", "--json", json100.toString(), "--quiet");
         assertEquals(0, r100.code, r100.err);
         assertTrue(Files.readString(json100).contains("\"floor_samples_per_sec\": null"), "no floor at --batch 100");
+    }
+
+    @Test
+    void byteSizesAreBinaryAndCountsDecimal() {
+        Converters.ByteSizeConverter bytes = new Converters.ByteSizeConverter();
+        assertEquals(67_108_864L, bytes.convert("64M"), "64M is the default segment size, 64 MiB");
+        assertEquals(67_108_864L, bytes.convert("64MiB"));
+        assertEquals(65_536L, bytes.convert("64k"));
+        assertEquals(1L << 30, bytes.convert("1GiB"));
+        assertEquals(4096L, bytes.convert("4_096"));
+        Converters.CountConverter counts = new Converters.CountConverter();
+        assertEquals(64_000_000L, counts.convert("64M"), "a count of samples stays decimal");
     }
 
     @Test
