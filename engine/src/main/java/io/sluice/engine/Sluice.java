@@ -263,7 +263,7 @@ public final class Sluice implements AutoCloseable {
         for (int s = 0; s < shards; s++) {
             counters[s] = new ShardCounters();
             progress[s] = new ShardProgress();
-            latencies[s] = new LatencyRecorders();
+            latencies[s] = new LatencyRecorders(config.durability().mode() == Durability.Mode.NONE);
             handlers[s] = new ShardHandler(s, shards, wals.get(s), heads[s], registry, indexes[s], config.durability(),
                 config.ringSize(), latencies[s], counters[s], progress[s], signal, state, config.retention().toMillis(),
                 config.retentionCheckInterval().toNanos(), config.walTruncateSegments(), retirer, readers.writeLock());

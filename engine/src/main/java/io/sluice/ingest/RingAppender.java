@@ -33,7 +33,23 @@ public final class RingAppender implements Appender {
     private static final long MAX_BACKOFF_NANOS = 1_000_000;
 
     private long lastSequence = -1;
+    /**
+     * Set (a volatile store: a full fence) before the appender re-checks that the engine is open and
+     * claims; cleared with a release store once published. Close sets the engine closed and then
+     * waits for this to clear: the fence on set is what keeps the two from missing each other, while
+     * the clear needs only to come after the publish.
+     */
     private volatile boolean publishing;
+    private static final java.lang.invoke.VarHandle PUBLISHING;
+
+    static {
+        try {
+            PUBLISHING = java.lang.invoke.MethodHandles.lookup().findVarHandle(RingAppender.class, "publishing",
+                boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     private boolean closed;
     private Thread owner;
 
@@ -111,7 +127,7 @@ public final class RingAppender implements Appender {
             long hi = buffer.next(n);
             fillAndPublish(hi - n + 1, hi, originNanos);
         } finally {
-            publishing = false;
+            PUBLISHING.setRelease(this, false);
         }
         return lastSequence;
     }
@@ -138,7 +154,7 @@ public final class RingAppender implements Appender {
             fillAndPublish(hi - n + 1, hi, origin);
             return true;
         } finally {
-            publishing = false;
+            PUBLISHING.setRelease(this, false);
         }
     }
 
@@ -196,7 +212,7 @@ public final class RingAppender implements Appender {
             }
             lastSequence = seq;
         } finally {
-            publishing = false;
+            PUBLISHING.setRelease(this, false);
         }
     }
 

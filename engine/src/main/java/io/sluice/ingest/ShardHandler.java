@@ -424,10 +424,8 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         latency.begin();
         try {
             for (int e = 0; e < batchEvents; e++) {
+                // Under NONE the durable histogram is the appended one (LatencyRecorders): one record.
                 latency.recordAppended(now - batchOrigins[e], batchCounts[e]);
-                if (mode == Durability.Mode.NONE) {
-                    latency.recordDurable(now - batchOrigins[e], batchCounts[e]);
-                }
             }
         } finally {
             latency.end();
@@ -586,7 +584,11 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         latency.begin();
         try {
             for (int e = 0; e < n; e++) {
-                latency.recordDurable(now - origins[e], counts[e]);
+                if (mode == Durability.Mode.NONE) {
+                    latency.recordAppended(now - origins[e], counts[e]); // the durable histogram mirrors it
+                } else {
+                    latency.recordDurable(now - origins[e], counts[e]);
+                }
             }
         } finally {
             latency.end();

@@ -21,10 +21,26 @@ public final class LatencyRecorders {
     static final int SIGNIFICANT_DIGITS = 3;
 
     private final WriterReaderPhaser phaser = new WriterReaderPhaser();
+    /** Durability NONE: a sample is durable when appended, so one histogram serves both. */
+    private final boolean durableIsAppended;
     private volatile Histogram activeAppended = MetricsCollector.newHistogram();
     private volatile Histogram activeDurable = MetricsCollector.newHistogram();
     private Histogram inactiveAppended = MetricsCollector.newHistogram();
     private Histogram inactiveDurable = MetricsCollector.newHistogram();
+
+    /** Separate appended and durable histograms. */
+    public LatencyRecorders() {
+        this(false);
+    }
+
+    /**
+     * @param durableIsAppended true under durability NONE: the handler records only the appended
+     *                          latency, and the durable histogram is a copy of it (one record per
+     *                          event instead of two)
+     */
+    public LatencyRecorders(boolean durableIsAppended) {
+        this.durableIsAppended = durableIsAppended;
+    }
 
     // Writer's view inside a critical section.
     private Histogram appended;
@@ -43,7 +59,7 @@ public final class LatencyRecorders {
         appended.recordValueWithCount(clamp(nanos), count);
     }
 
-    /** Between {@link #begin} and {@link #end}. */
+    /** Between {@link #begin} and {@link #end}; not called when durable is appended (see the constructor). */
     public void recordDurable(long nanos, long count) {
         durable.recordValueWithCount(clamp(nanos), count);
     }
@@ -70,7 +86,7 @@ public final class LatencyRecorders {
             phaser.readerUnlock();
         }
         appendedTarget.add(inactiveAppended);
-        durableTarget.add(inactiveDurable);
+        durableTarget.add(durableIsAppended ? inactiveAppended : inactiveDurable);
     }
 
     private static long clamp(long nanos) {
