@@ -410,8 +410,10 @@ final class LoadCommand implements Callable<Integer> {
     private Floor runFloor(Workload workload, SampleScheme scheme, Path dataDir, PrintStream out) throws Exception {
         long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
         double floorSeconds = (durationNanos + warmup.toNanos()) / 1e9;
-        long floorBytes = (long) Math.min(FloorRing.MAX_MAPPED_BYTES,
-            samples != null ? 24.0 * samples : 24.0 * rate * (floorSeconds + 1));
+        // Room for every sample of the run (a closed loop without --samples: the largest file), so
+        // that the handler wraps only when the run outgrows the largest file.
+        long floorBytes = (long) Math.min(FloorRing.MAX_MAPPED_BYTES, samples != null ? 24.0 * samples
+            : rate > 0 ? 24.0 * rate * (floorSeconds + 1) : FloorRing.MAX_MAPPED_BYTES);
         if (floorKind == FloorRing.Kind.MAPPED) {
             out.printf("  floor: preparing a %s mapped file beside %s%n", Fmt.bytes(floorBytes), dataDir);
         }
