@@ -120,12 +120,39 @@ class CorruptionTest {
             Frames.samples(padded, (ref, ts) -> counts.merge(ref, 1L, Long::sum));
         }
         // The head-chunk log holds a prefix of each series too (chunks cut while writing): repair of the
-        // WAL keeps whichever prefix is longer.
+        // WAL keeps whichever prefix is longer, for the series whose SERIES record survives the cut. A
+        // series whose record was cut is gone, chunks and all (its chunks carry no labels).
+        java.util.Set<Long> kept = seriesBefore(k, offset);
         for (int s = 0; s < 2; s++) {
-            io.sluice.testing.HeadChunks.samplesPerSeries(TestDirs.shard(dir, s))
-                .forEach((ref, n) -> counts.merge(ref, n, Math::max));
+            io.sluice.testing.HeadChunks.samplesPerSeries(TestDirs.shard(dir, s)).forEach((ref, n) -> {
+                if (kept.contains(ref)) {
+                    counts.merge(ref, n, Math::max);
+                }
+            });
         }
         return counts;
+    }
+
+    /** Refs whose SERIES record is in shard 0, or in shard 1 in a frame wholly before (segment k, offset). */
+    private java.util.Set<Long> seriesBefore(int k, long offset) throws IOException {
+        java.util.Set<Long> refs = new java.util.HashSet<>();
+        List<Path> segs = segments();
+        List<Path> all = new java.util.ArrayList<>(Frames.segments(TestDirs.shard(dir, 0)));
+        all.addAll(segs.subList(0, k));
+        for (Path p : all) {
+            addSeries(Files.readAllBytes(p), Long.MAX_VALUE, refs);
+        }
+        addSeries(Files.readAllBytes(segs.get(k)), offset, refs);
+        return refs;
+    }
+
+    private static void addSeries(byte[] image, long before, java.util.Set<Long> refs) {
+        org.agrona.concurrent.UnsafeBuffer b = Frames.wrap(image);
+        for (Frames.Frame f : Frames.frames(image)) {
+            if (f.type == io.sluice.record.RecordType.SERIES && f.end() <= before) {
+                refs.add(io.sluice.record.SeriesRecord.ref(b, f.offset + FrameDescriptor.HEADER_LENGTH));
+            }
+        }
     }
 
     /** Valid frames in shard 1 from (segment k, frame index f) on, excluding that frame. */
