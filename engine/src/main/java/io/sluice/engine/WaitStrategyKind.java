@@ -8,6 +8,12 @@ package io.sluice.engine;
 public enum WaitStrategyKind {
     /** Spin briefly, then yield, then block on a lock until signalled. The default. */
     BACKOFF,
+    /**
+     * As {@link #BACKOFF}, but the blocking phase parks the handler and a publish reads a counter of
+     * sleeping handlers instead of swapping a flag: cheaper per commit for one-sample commits, with a
+     * worse latency tail under an offered load (docs/benchmarks.md, "Wait strategies").
+     */
+    BACKOFF_PARK,
     /** Block on a lock until signalled; every publish pays for a signal. */
     BLOCKING,
     /** Spin, then yield, then sleep in short parks; producers never pay for a signal. */

@@ -24,6 +24,11 @@ public final class WaitStrategies {
         switch (kind) {
             case BACKOFF:
                 return PhasedBackoffWaitStrategy.withLiteLock(SPIN_NANOS, YIELD_NANOS, TimeUnit.NANOSECONDS);
+            case BACKOFF_PARK:
+                // The same phases, with a blocking phase whose publish side costs a plain read while
+                // no handler sleeps (ParkingWaitStrategy).
+                return new PhasedBackoffWaitStrategy(SPIN_NANOS, YIELD_NANOS, TimeUnit.NANOSECONDS,
+                    new ParkingWaitStrategy());
             case BLOCKING:
                 return new BlockingWaitStrategy();
             case SLEEPING:
