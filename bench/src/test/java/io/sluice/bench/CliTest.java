@@ -76,7 +76,7 @@ class CliTest {
         assertUsageError(run("load", "--step", "15"), "unit");
         assertUsageError(run("load", "--step", "9999999999999999h"), "too large");
         assertUsageError(run("load", "--values", "sinus"), "unknown value scheme 'sinus': use sawtooth or mixed");
-        assertUsageError(run("load", "--wait-strategy", "sometimes"), "expected one of [BACKOFF, BLOCKING");
+        assertUsageError(run("load", "--wait-strategy", "sometimes"), "expected one of [BACKOFF, BACKOFF_PARK, BLOCKING");
         assertUsageError(run("load", "--compaction-debt", "-1"), "--compaction-debt must be >= 0");
         assertUsageError(run("load", "--segment-size", "64MB"), "is not a size in bytes");
         // 10 series x 100 samples each, 10^11 hours apart: the last timestamp would not fit in a long.
