@@ -78,22 +78,13 @@ final class Converters {
         public Long convert(String value) {
             String v = value.trim().replace("_", "").replace(",", "");
             String lower = v.toLowerCase(java.util.Locale.ROOT);
-            long mult = 1;
-            for (String[] unit : new String[][] {{"kib", "k"}, {"mib", "m"}, {"gib", "g"}}) {
-                long m = unit[1].equals("k") ? 1L << 10 : unit[1].equals("m") ? 1L << 20 : 1L << 30;
-                if (lower.endsWith(unit[0])) {
-                    v = v.substring(0, v.length() - 3);
-                    mult = m;
-                    break;
-                }
-                if (lower.endsWith(unit[1])) {
-                    v = v.substring(0, v.length() - 1);
-                    mult = m;
-                    break;
-                }
+            int cut = lower.endsWith("ib") ? 3 : 1; // "KiB" or "k"
+            int power = lower.length() < cut ? 0 : "kmg".indexOf(lower.charAt(lower.length() - cut)) + 1;
+            if (power > 0) {
+                v = v.substring(0, v.length() - cut);
             }
             try {
-                return Math.multiplyExact(Long.parseLong(v.trim()), mult);
+                return Math.multiplyExact(Long.parseLong(v.trim()), 1L << (10 * power));
             } catch (NumberFormatException | ArithmeticException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a size in bytes"
                     + " (a whole number; suffixes k, M, G or KiB, MiB, GiB are powers of 1024)");

@@ -8,13 +8,12 @@ import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.WaitStrategyKind;
 import io.sluice.ingest.WaitStrategies;
+import io.sluice.wal.MappedWalFileSystem;
+import io.sluice.wal.SegmentMapping;
 import io.sluice.wal.ZeroFill;
-import net.openhft.chronicle.bytes.MappedBytesStore;
-import net.openhft.chronicle.bytes.MappedFile;
-import net.openhft.chronicle.bytes.SyncMode;
-import net.openhft.chronicle.core.io.ReferenceOwner;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -34,8 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  * ring, the scheduler and the JIT on this machine, in the same process and run.
  *
  * <p>{@link Kind#MAPPED} adds the best case of an mmap append to that handler: it also writes each
- * sample's 24 bytes (timestamp, value bits, ref) into a file mapped through chronicle-bytes, as the
- * WAL is, but one prepared before the run so that the handler never takes a page fault: zero-filled
+ * sample's 24 bytes (timestamp, value bits, ref) into a file mapped exactly as the WAL's segments are
+ * ({@link MappedWalFileSystem#map}, chronicle-bytes), but one prepared before the run so that the handler never takes a page fault: zero-filled
  * with write(2) (no unwritten extent to convert), forced, mapped and then written once per page
  * through the mapping (Chronicle's pretouch), all before the first sample. It wraps to its start
  * when full, rewriting pages it has already dirtied. No other thread of the floor touches it.
@@ -79,8 +78,9 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
     private final Recorder recorder = new Recorder(TimeUnit.HOURS.toNanos(1), 3);
     private int nextId;
     private final Path file;
-    private final MappedFile mappedFile;
-    private final MappedBytesStore store;
+    private final SegmentMapping mapping;
+    /** The mapping's bytes (null for {@link Kind#HEAP}). */
+    private final UnsafeBuffer store;
 
     FloorRing(int ringSize, int eventCapacity, WaitStrategyKind waitStrategy) throws IOException {
         this(ringSize, eventCapacity, waitStrategy, Kind.HEAP, null, 0);
@@ -96,27 +96,20 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         if (kind == Kind.MAPPED) {
             long size = Math.max(PAGE, (bytes + PAGE - 1) / PAGE * PAGE);
             this.file = Files.createTempFile(dir, ".sluice-floor-", ".map");
-            MappedFile mf = null;
             try {
                 zeroFill(file, size);
-                mf = MappedFile.ofSingle(file.toFile(), size, false);
-                MappedBytesStore s = mf.acquireByteStore(ReferenceOwner.INIT, 0);
-                s.syncMode(SyncMode.NONE);
-                for (long at = 0; at < size; at += PAGE) {
-                    s.writeLong(at, 0L); // pretouch: a write fault per page now, none in the handler
-                }
-                this.mappedFile = mf;
-                this.store = s;
+                this.mapping = MappedWalFileSystem.INSTANCE.map(file, size);
             } catch (IOException | RuntimeException e) {
-                if (mf != null) {
-                    mf.releaseLast();
-                }
                 Files.deleteIfExists(file);
                 throw e;
             }
+            this.store = mapping.buffer();
+            for (int at = 0; at < store.capacity(); at += PAGE) {
+                store.putLong(at, 0L); // pretouch: a write fault per page now, none in the handler
+            }
         } else {
             this.file = null;
-            this.mappedFile = null;
+            this.mapping = null;
             this.store = null;
         }
         this.ring = RingBuffer.createMultiProducer(() -> new Event(eventCapacity), ringSize,
@@ -160,12 +153,8 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
     /** Unmaps and deletes the mapped file, if any. */
     @Override
     public void close() throws IOException {
-        if (mappedFile != null) {
-            store.release(ReferenceOwner.INIT);
-            if (store.refCount() > 0) { // a single MappedFile keeps a reference of its own (see MappedWalFileSystem)
-                store.release(mappedFile);
-            }
-            mappedFile.releaseLast();
+        if (mapping != null) {
+            mapping.close();
             Files.deleteIfExists(file);
         }
     }
@@ -196,8 +185,8 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         private final long[] origins;
         private final int[] counts;
         private int events;
-        private final long mappedSize = store == null ? 0 : store.capacity() / RECORD * RECORD;
-        private long mappedAt;
+        private final int mappedSize = store == null ? 0 : store.capacity() / RECORD * RECORD;
+        private int mappedAt;
 
         Handler(int ringSize) {
             origins = new long[ringSize];
@@ -221,9 +210,9 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
                     if (mappedAt == mappedSize) {
                         mappedAt = 0;
                     }
-                    store.writeLong(mappedAt, e.timestamps[i]);
-                    store.writeLong(mappedAt + 8, Double.doubleToRawLongBits(e.values[i]));
-                    store.writeLong(mappedAt + 16, e.ids[i]);
+                    store.putLong(mappedAt, e.timestamps[i]);
+                    store.putLong(mappedAt + 8, Double.doubleToRawLongBits(e.values[i]));
+                    store.putLong(mappedAt + 16, e.ids[i]);
                     mappedAt += RECORD;
                 }
             }

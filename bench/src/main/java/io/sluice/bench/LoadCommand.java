@@ -391,11 +391,6 @@ final class LoadCommand implements Callable<Integer> {
         return r;
     }
 
-    /**
-     * The floor of this run's latency: the same producers, pacing, duration and warm-up into a
-     * {@link FloorRing} (the engine's ring with a handler that only writes heap memory it owns),
-     * before the engine opens.
-     */
     /** What a floor run measured. */
     private static final class Floor {
         final Histogram latency;
@@ -407,6 +402,11 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The floor of this run: the same producers, pacing, duration and warm-up into a {@link FloorRing}
+     * (the engine's ring with a handler that only writes heap memory it owns, and with {@code --floor
+     * mapped} a pre-touched mapped file), before the engine opens.
+     */
     private Floor runFloor(Workload workload, SampleScheme scheme, Path dataDir, PrintStream out) throws Exception {
         long durationNanos = (duration == null ? Duration.ofSeconds(10) : duration).toNanos();
         double floorSeconds = (durationNanos + warmup.toNanos()) / 1e9;
@@ -414,11 +414,9 @@ final class LoadCommand implements Callable<Integer> {
         // that the handler wraps only when the run outgrows the largest file.
         long floorBytes = (long) Math.min(FloorRing.MAX_MAPPED_BYTES, samples != null ? 24.0 * samples
             : rate > 0 ? 24.0 * rate * (floorSeconds + 1) : FloorRing.MAX_MAPPED_BYTES);
-        if (floorKind == FloorRing.Kind.MAPPED) {
-            out.printf("  floor: preparing a %s mapped file beside %s%n", Fmt.bytes(floorBytes), dataDir);
-        }
         Path beside = dataDir.toAbsolutePath().getParent();
         if (floorKind == FloorRing.Kind.MAPPED) {
+            out.printf("  floor: preparing a %s mapped file beside %s%n", Fmt.bytes(floorBytes), dataDir);
             Files.createDirectories(beside);
         }
         try (FloorRing ring = new FloorRing(ringSize, eventCapacity, waitStrategy, floorKind, beside, floorBytes)) {
@@ -688,16 +686,15 @@ final class LoadCommand implements Callable<Integer> {
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "append latency (us)", Fmt.us(
             r.append.getValueAtPercentile(50)), Fmt.us(r.append.getValueAtPercentile(99)),
             Fmt.us(r.append.getValueAtPercentile(99.9)), Fmt.us(r.append.getMaxValue()));
-        if (r.floor != null && rate == 0) {
-            out.printf("  %-22s %s   (the same ring and producers, one event per commit, %s handler)%n",
-                "floor samples/s", Fmt.n(Math.round(r.floorSamplesPerSec)),
-                r.floorKind == FloorRing.Kind.MAPPED ? "mmap-writing" : "heap-writing");
-        }
         if (r.floor != null) {
+            String handler = r.floorKind == FloorRing.Kind.MAPPED ? "mmap-writing" : "heap-writing";
+            if (rate == 0) {
+                out.printf("  %-22s %s   (the same ring and producers, one event per commit, %s handler)%n",
+                    "floor samples/s", Fmt.n(Math.round(r.floorSamplesPerSec)), handler);
+            }
             out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s   (the same ring and pacing, %s handler)%n",
                 "floor latency (us)", Fmt.us(r.floor.getValueAtPercentile(50)), Fmt.us(r.floor.getValueAtPercentile(99)),
-                Fmt.us(r.floor.getValueAtPercentile(99.9)), Fmt.us(r.floor.getMaxValue()),
-                r.floorKind == FloorRing.Kind.MAPPED ? "mmap-writing" : "heap-writing");
+                Fmt.us(r.floor.getValueAtPercentile(99.9)), Fmt.us(r.floor.getMaxValue()), handler);
         }
         out.printf("  %-22s p50 %s  p99 %s  p99.9 %s  max %s%n", "durable latency (us)", Fmt.us(
             r.durable.getValueAtPercentile(50)), Fmt.us(r.durable.getValueAtPercentile(99)),

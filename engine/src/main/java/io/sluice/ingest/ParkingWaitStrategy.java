@@ -39,10 +39,7 @@ public final class ParkingWaitStrategy implements WaitStrategy {
     public long waitFor(long sequence, Sequence cursor, Sequence dependentSequence, SequenceBarrier barrier)
         throws AlertException, InterruptedException {
         if (cursor.get() < sequence) {
-            Thread me = Thread.currentThread();
-            if (!waiters.contains(me)) {
-                waiters.addIfAbsent(me);
-            }
+            waiters.addIfAbsent(Thread.currentThread()); // reads the snapshot first; locks only the first time
             sleepers.incrementAndGet();
             try {
                 while (cursor.get() < sequence) {

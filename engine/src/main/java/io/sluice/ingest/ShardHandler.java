@@ -584,11 +584,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         latency.begin();
         try {
             for (int e = 0; e < n; e++) {
-                if (mode == Durability.Mode.NONE) {
-                    latency.recordAppended(now - origins[e], counts[e]); // the durable histogram mirrors it
-                } else {
-                    latency.recordDurable(now - origins[e], counts[e]);
-                }
+                latency.recordDurable(now - origins[e], counts[e]); // under NONE: the shared histogram
             }
         } finally {
             latency.end();

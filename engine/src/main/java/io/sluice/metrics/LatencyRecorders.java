@@ -34,9 +34,9 @@ public final class LatencyRecorders {
     }
 
     /**
-     * @param durableIsAppended true under durability NONE: the handler records only the appended
-     *                          latency, and the durable histogram is a copy of it (one record per
-     *                          event instead of two)
+     * @param durableIsAppended true under durability NONE: one histogram serves both, the handler
+     *                          records each event once (by either method), and the durable figures
+     *                          are a copy of the appended ones
      */
     public LatencyRecorders(boolean durableIsAppended) {
         this.durableIsAppended = durableIsAppended;
@@ -59,9 +59,12 @@ public final class LatencyRecorders {
         appended.recordValueWithCount(clamp(nanos), count);
     }
 
-    /** Between {@link #begin} and {@link #end}; not called when durable is appended (see the constructor). */
+    /**
+     * Between {@link #begin} and {@link #end}. When durable is appended (see the constructor) this
+     * counts in the one shared histogram: the caller records each event once, by either method.
+     */
     public void recordDurable(long nanos, long count) {
-        durable.recordValueWithCount(clamp(nanos), count);
+        (durableIsAppended ? appended : durable).recordValueWithCount(clamp(nanos), count);
     }
 
     /** Closes the recording section. */

@@ -76,6 +76,15 @@ class GoldenSegmentTest {
         System.out.println("wrote " + writeGoldenCheckpoint(out.resolve("checkpoint")));
     }
 
+    /** The record type names of {@code frames}, in order. */
+    private static List<String> recordTypes(List<Frames.Frame> frames) {
+        List<String> types = new ArrayList<>();
+        for (Frames.Frame f : frames) {
+            types.add(RecordType.name(f.type));
+        }
+        return types;
+    }
+
     private static Path golden() throws URISyntaxException {
         return golden(1);
     }
@@ -93,10 +102,7 @@ class GoldenSegmentTest {
         assertEquals("SLUICEWL", new String(image, 0, 8, StandardCharsets.US_ASCII));
         assertEquals(2, b.getInt(SegmentDescriptor.VERSION_OFFSET));
         List<Frames.Frame> frames = Frames.frames(image);
-        List<String> types = new ArrayList<>();
-        for (Frames.Frame f : frames) {
-            types.add(RecordType.name(f.type));
-        }
+        List<String> types = recordTypes(frames);
         assertEquals(List.of("SERIES", "SAMPLES", "SERIES", "SAMPLES", "SAMPLES", "MIXED"), types);
         // Everything before the MIXED record is byte for byte what version 1 wrote.
         byte[] v1 = Files.readAllBytes(golden(1).resolve(SEGMENT));
@@ -132,10 +138,7 @@ class GoldenSegmentTest {
         UnsafeBuffer b = Frames.wrap(image);
         assertEquals(3, b.getInt(SegmentDescriptor.VERSION_OFFSET));
         List<Frames.Frame> frames = Frames.frames(image);
-        List<String> types = new ArrayList<>();
-        for (Frames.Frame f : frames) {
-            types.add(RecordType.name(f.type));
-        }
+        List<String> types = recordTypes(frames);
         // A run of 3 stays a SAMPLES record; commits of 2 samples and of 1 go into MIXED records
         // (24 bytes a sample, and the records of one batch share a frame), as does the interleaved one.
         assertEquals(List.of("SERIES", "SAMPLES", "SERIES", "MIXED", "MIXED", "MIXED"), types);
@@ -197,10 +200,7 @@ class GoldenSegmentTest {
         assertEquals(4096, b.getLong(SegmentDescriptor.SEGMENT_SIZE_OFFSET));
 
         List<Frames.Frame> frames = Frames.frames(image);
-        List<String> types = new ArrayList<>();
-        for (Frames.Frame f : frames) {
-            types.add(RecordType.name(f.type));
-        }
+        List<String> types = recordTypes(frames);
         assertEquals(List.of("SERIES", "SAMPLES", "SERIES", "SAMPLES", "SAMPLES"), types);
 
         Frames.Frame s0 = frames.get(0);
