@@ -41,6 +41,30 @@ class CrashTest {
         assertEquals(0, s.lost);
         assertEquals(0, s.phantom);
         assertTrue(s.acknowledged > 0, "the children acknowledged samples before they were killed");
+        assertTrue(recycledSegments(tmp.resolve("batch")) > 0,
+            "the children wrote into recycled segments (64 KiB segments, truncated behind the head)");
+    }
+
+    /** WAL segments whose header carries the recycled flag (docs/format/wal.md), in every shard. */
+    static long recycledSegments(Path dir) throws java.io.IOException {
+        long n = 0;
+        try (var shards = java.nio.file.Files.list(dir)) {
+            for (Path shard : (Iterable<Path>) shards.filter(p -> p.getFileName().toString().startsWith("shard-"))::iterator) {
+                try (var files = java.nio.file.Files.list(shard)) {
+                    for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".wal"))::iterator) {
+                        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                        try (var ch = java.nio.channels.FileChannel.open(f)) {
+                            ch.read(h, 0);
+                        }
+                        if ((h.getInt(io.sluice.wal.SegmentDescriptor.FLAGS_OFFSET)
+                            & io.sluice.wal.SegmentDescriptor.FLAG_RECYCLED) != 0) {
+                            n++;
+                        }
+                    }
+                }
+            }
+        }
+        return n;
     }
 
     @Test

@@ -947,7 +947,8 @@ public final class Sluice implements AutoCloseable {
         long wal = 0;
         for (int s = 0; s < shards; s++) {
             try (Stream<Path> files = Files.list(shardDir(dir, s))) {
-                wal += files.filter(p -> p.toString().endsWith(".wal") || p.toString().endsWith(".ckpt"))
+                wal += files.filter(p -> p.toString().endsWith(".wal") || p.toString().endsWith(".ckpt")
+                        || p.toString().endsWith(io.sluice.wal.SpareSegments.SUFFIX))
                     .mapToLong(p -> p.toFile().length()).sum();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);

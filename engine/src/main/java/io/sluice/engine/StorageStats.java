@@ -9,7 +9,7 @@ package io.sluice.engine;
  * @param headSamples    samples held by the head (open and full chunks), from its lower bound on
  * @param headChunks     chunks held by the head, open ones included
  * @param headChunkBytes encoded bytes of those chunks (XOR chunk bytes, without file framing)
- * @param walBytes       bytes of WAL files (segments and checkpoints) on disk
+ * @param walBytes       bytes of WAL files (segments, checkpoints and spare segments waiting to be recycled) on disk
  * @param blocks         blocks visible to readers
  * @param blockSamples   samples in those blocks (from their meta.json)
  * @param blockBytes     bytes of every file of those blocks

@@ -33,7 +33,9 @@ import java.util.concurrent.Callable;
  *       every series in the WAL, and, from the previous checkpoint and the segments that go, every
  *       sample newer than its series' persisted max time (the samples of chunks still open), as
  *       MIXED records. Samples older than the retention cutoff are left out.</li>
- *   <li>Delete the previous checkpoint and the segments, force the directory, unmap the segments.</li>
+ *   <li>Delete the previous checkpoint, unmap the segments and retire them into the shard's pool of
+ *       spares (renamed to {@code <base>.free}, for the preparer to recycle; deleted when the pool
+ *       is full), force the directory.</li>
  * </ol>
  *
  * A series that stops receiving samples keeps its open chunk's samples in every checkpoint, so it
@@ -88,7 +90,8 @@ final class WalTruncation implements Callable<Void> {
                 fs.delete(previous);
             }
             for (WalSegment g : gone) {
-                fs.delete(g.path());
+                g.mapping().close();
+                wal.spares().retire(fs, g); // renamed into the pool for the preparer to recycle, or deleted
             }
             fs.syncDirectory(dir);
             return null;

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.TreeMap;
-import java.util.zip.CRC32C;
 
 import static io.sluice.wal.FrameDescriptor.BODY_OFFSET;
 import static io.sluice.wal.FrameDescriptor.CRC_OFFSET;
@@ -61,12 +60,13 @@ public final class Checkpoints {
     public static final class FrameWriter {
         private final UnsafeBuffer buf;
         private final ByteBuffer crcView;
-        private final CRC32C crc = new CRC32C();
+        private final FrameCrc crc;
         private final int limit;
         private int offset;
         private int reservedLength = -1;
 
-        FrameWriter(UnsafeBuffer buf, ByteBuffer crcView, int offset, int limit) {
+        FrameWriter(UnsafeBuffer buf, ByteBuffer crcView, FrameCrc crc, int offset, int limit) {
+            this.crc = crc;
             this.buf = buf;
             this.crcView = crcView;
             this.offset = offset;
@@ -157,7 +157,7 @@ public final class Checkpoints {
             ByteBuffer crcView = mapping.byteBuffer();
             SegmentDescriptor.writeHeader(buf, crcView, shard, shardCount, basePosition, size,
                 System.currentTimeMillis());
-            CRC32C crc = new CRC32C();
+            FrameCrc crc = new FrameCrc().forFile(buf);
             int off = SegmentDescriptor.HEADER_LENGTH;
             buf.putByte(off + BODY_OFFSET, TYPE_CHECKPOINT_STATE);
             buf.putLong(off + BODY_OFFSET + STATE_VALUE_OFFSET, state);
@@ -168,7 +168,7 @@ public final class Checkpoints {
                 off = frame(buf, crcView, crc, off, len);
             }
             if (content != null) {
-                FrameWriter out = new FrameWriter(buf, crcView, off, (int) size);
+                FrameWriter out = new FrameWriter(buf, crcView, crc, off, (int) size);
                 content.write(out);
                 off = out.offset();
             }
@@ -186,12 +186,8 @@ public final class Checkpoints {
         }
     }
 
-    private static int frame(UnsafeBuffer buf, ByteBuffer crcView, CRC32C crc, int off, int len) {
-        crcView.limit(off + BODY_OFFSET + len).position(off + BODY_OFFSET);
-        crc.reset();
-        crc.update(crcView);
-        crcView.clear();
-        buf.putInt(off + CRC_OFFSET, (int) crc.getValue());
+    private static int frame(UnsafeBuffer buf, ByteBuffer crcView, FrameCrc crc, int off, int len) {
+        buf.putInt(off + CRC_OFFSET, crc.of(crcView, off + BODY_OFFSET, len));
         buf.putIntRelease(off + LENGTH_OFFSET, len);
         return off + framedLength(len);
     }

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  */
 public enum FileKind {
     /** A WAL segment: docs/format/wal.md. */
-    WAL_SEGMENT("SLUICEWL", ".wal", ".wal.tmp", 1, 3, "a Sluice WAL segment"),
+    WAL_SEGMENT("SLUICEWL", ".wal", ".wal.tmp", 1, 4, "a Sluice WAL segment"),
     /** A head-chunk file: docs/format/head-chunks.md. */
     HEAD_CHUNKS("SLUICEHC", ".chunks", ".chunks.tmp", 1, 1, "a Sluice head-chunk file");
 

@@ -74,6 +74,15 @@ public final class MappedWalFileSystem implements WalFileSystem {
         }
     }
 
+    @Override
+    public void preallocateWritten(Path file, long size) throws IOException {
+        Files.createFile(file);
+        writeZeros(file, size);
+        if (Files.size(file) != size) {
+            throw new IOException("preallocating " + file + ": size is " + Files.size(file) + ", expected " + size);
+        }
+    }
+
     /** True if fallocate reserved the blocks; false if it is unavailable here (then we write zeros). */
     private static boolean fallocate(Path file, long size) throws IOException {
         final PosixAPI posix;

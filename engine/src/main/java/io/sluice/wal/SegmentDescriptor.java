@@ -14,14 +14,15 @@ import java.util.zip.CRC32C;
  * <pre>
  *  offset size field
  *   0     8    magic "SLUICEWL"
- *   8     4    format version (3; this build reads 1 to 3)
+ *   8     4    format version (4; this build reads 1 to 4)
  *  12     4    shard id
  *  16     4    shard count of the directory
  *  20     4    header length (64)
  *  24     8    base position: the shard-log position of byte 0 of this file
  *  32     8    segment size in bytes (the file's length)
  *  40     8    creation time, epoch milliseconds (informational)
- *  48    12    reserved, zero
+ *  48     4    flags: bit 0 {@link #FLAG_RECYCLED}; other bits zero
+ *  52     8    reserved, zero
  *  60     4    CRC32C of bytes 0..59
  * </pre>
  *
@@ -31,9 +32,10 @@ public final class SegmentDescriptor {
     public static final byte[] MAGIC = "SLUICEWL".getBytes(StandardCharsets.US_ASCII);
     /**
      * The WAL version this build writes: 2 added the MIXED record, 3 the checkpoint's HEAD_STATE and
-     * sample records (docs/format/wal.md, "Versioning").
+     * sample records, 4 the header's flags word and recycled segments (docs/format/wal.md,
+     * "Versioning").
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The oldest version this build reads. */
     public static final int MIN_READ_VERSION = 1;
 
@@ -45,6 +47,13 @@ public final class SegmentDescriptor {
     public static final int BASE_POSITION_OFFSET = 24;
     public static final int SEGMENT_SIZE_OFFSET = 32;
     public static final int CREATED_MILLIS_OFFSET = 40;
+    public static final int FLAGS_OFFSET = 48;
+    /**
+     * Flag: the file is a recycled segment. The bytes after its last frame are not zeros but what an
+     * earlier life of the file held, with every frame length of it zeroed (format/wal.md, "Recycled
+     * segments"): replay resumes after the last valid frame without zeroing or reporting a torn tail.
+     */
+    public static final int FLAG_RECYCLED = 1;
     public static final int HEADER_CRC_OFFSET = 60;
     public static final int HEADER_LENGTH = 64;
 
@@ -65,7 +74,14 @@ public final class SegmentDescriptor {
     /** Writes a complete header of a file of {@code kind}, with the version this build writes for it. */
     public static void writeHeader(UnsafeBuffer buf, ByteBuffer crcView, FileKind kind, int shard, int shardCount,
                                    long basePosition, long segmentSize, long createdMillis) {
+        writeHeader(buf, crcView, kind, shard, shardCount, basePosition, segmentSize, createdMillis, 0);
+    }
+
+    /** Writes a complete header with {@code flags} (0, or {@link #FLAG_RECYCLED} for a WAL segment). */
+    static void writeHeader(UnsafeBuffer buf, ByteBuffer crcView, FileKind kind, int shard, int shardCount,
+                            long basePosition, long segmentSize, long createdMillis, int flags) {
         buf.setMemory(0, HEADER_LENGTH, (byte) 0);
+        buf.putInt(FLAGS_OFFSET, flags);
         buf.putBytes(MAGIC_OFFSET, kind.magic());
         buf.putInt(VERSION_OFFSET, kind.version());
         buf.putInt(SHARD_OFFSET, shard);
@@ -83,6 +99,11 @@ public final class SegmentDescriptor {
         crc.update(crcView);
         crcView.clear();
         return (int) crc.getValue();
+    }
+
+    /** True if the header (already verified) marks a recycled segment. */
+    public static boolean recycled(UnsafeBuffer buf) {
+        return (buf.getInt(FLAGS_OFFSET) & FLAG_RECYCLED) != 0;
     }
 
     /** The segment size the header declares. A file shorter than this was truncated. */
@@ -130,6 +151,12 @@ public final class SegmentDescriptor {
         if (storedCrc != crc) {
             return new WalCorruptionException(shard, file, HEADER_CRC_OFFSET, String.format(
                 "header checksum mismatch (stored 0x%08x, computed 0x%08x)", storedCrc, crc));
+        }
+        int flags = buf.getInt(FLAGS_OFFSET);
+        int allowed = kind == FileKind.WAL_SEGMENT && version >= 4 ? FLAG_RECYCLED : 0; // reserved zeros before
+        if ((flags & ~allowed) != 0) {
+            return new WalCorruptionException(shard, file, FLAGS_OFFSET, String.format("unknown header flags 0x%08x",
+                flags));
         }
         int headerShard = buf.getInt(SHARD_OFFSET);
         if (headerShard != shard) {

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Creates segment files: preallocated under a temporary name, header written and forced, renamed
- * to the final name, directory forced, and (optionally) every page faulted in by writing zeros, so
- * that the writer's first store to a page does not pay for the file system's page fault (on ext4
- * that measured up to 15 ms for a fallocated extent; docs/architecture.md).
+ * Creates segment files: preallocated under a temporary name (WAL segments written with zeros,
+ * head-chunk files reserved with {@code fallocate}), header written and forced, renamed to the final
+ * name, directory forced, and (optionally) every page faulted in by writing to it, so that the
+ * writer's first store to a page does not pay for the page fault (on ext4 that measured up to 15 ms
+ * for a fallocated extent; docs/architecture.md). {@link #recycle} reuses a retired WAL segment
+ * instead of creating one.
  *
  * <p>Threading: static; called by the {@link SegmentPreparer} thread or, when there is none, by
  * the shard writer.
@@ -80,10 +82,59 @@ public final class SegmentFiles {
         fs.delete(tmp);
         SegmentMapping mapping = null;
         try {
-            fs.preallocate(tmp, size);
+            if (kind == FileKind.WAL_SEGMENT) {
+                // Written, not only reserved: the writer's stores never convert an unwritten extent.
+                // Only until truncation has spares to recycle (docs/format/wal.md, "Recycled segments").
+                fs.preallocateWritten(tmp, size);
+            } else {
+                fs.preallocate(tmp, size);
+            }
             mapping = fs.map(tmp, size);
             SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), kind, shard, shardCount,
                 basePosition, size, System.currentTimeMillis());
+            fs.force(mapping); // the header is durable before the name is
+            fs.rename(tmp, path);
+            fs.syncDirectory(dir);
+            if (touch) {
+                prefault(mapping, size);
+                if (durable) {
+                    fs.force(mapping);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            SegmentFiles.discard(fs, tmp, mapping, e);
+            throw e;
+        }
+        return new WalSegment(shard, path, basePosition, mapping);
+    }
+
+    /**
+     * Turns a spare (a segment truncation retired: {@link SpareSegments}) into the segment at
+     * {@code basePosition}: renamed to its temporary name, a header with the new base position and
+     * {@link SegmentDescriptor#FLAG_RECYCLED} written, forced, renamed to the final name, directory
+     * forced, pages faulted in as {@link #create} does. The old bytes stay: their blocks are
+     * allocated and written, which is the point, and none of the old frames is valid in the new life
+     * because a frame's checksum covers its file's base position ({@link FrameCrc};
+     * docs/format/wal.md, "Recycled segments").
+     *
+     * @return the segment, or null if the spare is not of {@code size} (it is deleted; the caller
+     *         creates a new segment instead)
+     */
+    static WalSegment recycle(WalFileSystem fs, Path dir, Path spare, int shard, int shardCount, long basePosition,
+                              long size, boolean touch, boolean durable) throws IOException {
+        if (fs.size(spare) != size) {
+            fs.delete(spare);
+            return null;
+        }
+        Path tmp = tmpPath(dir, FileKind.WAL_SEGMENT, basePosition);
+        Path path = path(dir, FileKind.WAL_SEGMENT, basePosition);
+        fs.delete(tmp);
+        SegmentMapping mapping = null;
+        try {
+            fs.rename(spare, tmp);
+            mapping = fs.map(tmp, size);
+            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), FileKind.WAL_SEGMENT, shard,
+                shardCount, basePosition, size, System.currentTimeMillis(), SegmentDescriptor.FLAG_RECYCLED);
             fs.force(mapping); // the header is durable before the name is
             fs.rename(tmp, path);
             fs.syncDirectory(dir);

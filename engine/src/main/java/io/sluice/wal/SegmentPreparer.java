@@ -33,9 +33,26 @@ public final class SegmentPreparer implements AutoCloseable {
         });
     }
 
+    /**
+     * Prepares the next WAL segment in the background: a spare of {@code spares} recycled if there
+     * is one, else a new file.
+     */
     Future<WalSegment> prepare(WalFileSystem fs, Path dir, int shard, int shardCount, long basePosition, long size,
-                               boolean durable) {
-        return prepare(fs, dir, FileKind.WAL_SEGMENT, shard, shardCount, basePosition, size, durable);
+                               boolean durable, SpareSegments spares) {
+        return executor.submit(() -> nextSegment(fs, dir, shard, shardCount, basePosition, size, touch, durable,
+            spares));
+    }
+
+    /** The next WAL segment: a spare recycled if there is a usable one, else a new file. Any thread. */
+    static WalSegment nextSegment(WalFileSystem fs, Path dir, int shard, int shardCount, long basePosition, long size,
+                                  boolean touch, boolean durable, SpareSegments spares) throws java.io.IOException {
+        for (Path spare = spares.take(); spare != null; spare = spares.take()) {
+            WalSegment s = SegmentFiles.recycle(fs, dir, spare, shard, shardCount, basePosition, size, touch, durable);
+            if (s != null) {
+                return s;
+            }
+        }
+        return SegmentFiles.create(fs, dir, shard, shardCount, basePosition, size, touch, durable);
     }
 
     /** Creates the next file of {@code kind} in the background. */

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.CRC32C;
 
 import static io.sluice.wal.FrameDescriptor.BODY_OFFSET;
 import static io.sluice.wal.FrameDescriptor.CRC_OFFSET;
@@ -25,7 +24,9 @@ import static io.sluice.wal.FrameDescriptor.framedLength;
  * <ul>
  *   <li>In the last segment, a bad or missing frame with no valid frame after it is a torn tail:
  *       the rest of the segment is zeroed (so stale bytes can never look like a frame later), the
- *       cut is logged and counted, and appending resumes there.</li>
+ *       cut is logged and counted, and appending resumes there. In a recycled segment the bytes
+ *       after the last frame are the file's earlier life (every old frame length zeroed): appending
+ *       resumes there without zeroing or counting them.</li>
  *   <li>Anything else (a bad frame in an earlier segment, a valid frame after a bad one, a bad
  *       header, a missing segment, an earlier segment without its end marker) is corruption:
  *       {@link WalCorruptionException} names the segment and offset, unless {@code repair} is set;
@@ -44,7 +45,7 @@ public final class ShardLogReader {
     private final int shardCount;
     private final FrameVisitor visitor;
     private final boolean repair;
-    private final CRC32C crc = new CRC32C();
+    private final FrameCrc crc = new FrameCrc();
 
     private final WalSegments kept;
     private Path checkpoint;
@@ -164,6 +165,7 @@ public final class ShardLogReader {
                     return corrupt(kept, files, k, segment, 0, headerError, frames, frameBytes);
                 }
                 long declared = SegmentDescriptor.declaredSize(buf);
+                boolean recycled = SegmentDescriptor.recycled(buf);
                 boolean truncatedFile = declared != fileSize;
                 expectedBase = bases[k] + declared;
 
@@ -188,7 +190,7 @@ public final class ShardLogReader {
                         break;
                     }
                     int stored = buf.getInt(off + CRC_OFFSET);
-                    int computed = crc(crcView, off + BODY_OFFSET, len);
+                    int computed = crc(buf, crcView, off + BODY_OFFSET, len);
                     if (stored != computed) {
                         stop = Stop.BAD_CRC;
                         detail = String.format("checksum mismatch (stored 0x%08x, computed 0x%08x) in a frame of %d bytes",
@@ -267,6 +269,11 @@ public final class ShardLogReader {
                         what + ", yet a valid frame follows at offset " + scan[0]), frames, frameBytes);
                 }
                 long highWater = Math.max(scan[1], off);
+                if (recycled) {
+                    // The bytes after the chain are the file's earlier life, not a torn write: they are
+                    // overwritten as the writer appends, never read as frames (every old length is zero).
+                    highWater = off;
+                }
                 if (highWater > off) {
                     buf.setMemory(off, (int) (highWater - off), (byte) 0);
                     fs.force(mapping);
@@ -314,7 +321,7 @@ public final class ShardLogReader {
                         + " is impossible here; a checkpoint ends with an end marker");
                 }
                 int stored = buf.getInt(off + CRC_OFFSET);
-                int computed = crc(crcView, off + BODY_OFFSET, len);
+                int computed = crc(buf, crcView, off + BODY_OFFSET, len);
                 if (stored != computed) {
                     throw new WalCorruptionException(shard, file, off, String.format("checkpoint checksum mismatch"
                         + " (stored 0x%08x, computed 0x%08x) in a frame of %d bytes", stored, computed, len));
@@ -362,8 +369,8 @@ public final class ShardLogReader {
                 }
                 long[] scan = scanForward(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH,
                     SegmentDescriptor.HEADER_LENGTH, (int) size);
-                if (scan[0] >= 0 || scan[1] >= 0) {
-                    return false; // a frame, or any non-zero byte: this segment was written to
+                if (scan[0] >= 0 || (scan[1] >= 0 && !SegmentDescriptor.recycled(m.buffer()))) {
+                    return false; // a frame, or any non-zero byte of a new file: this segment was written to
                 }
                 base += SegmentDescriptor.declaredSize(m.buffer());
             }
@@ -407,7 +414,8 @@ public final class ShardLogReader {
         if (segment != null) {
             UnsafeBuffer buf = segment.mapping().buffer();
             int from = Math.max(offset, SegmentDescriptor.HEADER_LENGTH);
-            long[] counted = countFrames(buf, segment.mapping().byteBuffer(), from, (int) segment.size());
+            long[] counted = countFrames(buf, segment.mapping().byteBuffer(), from, (int) segment.size(),
+                keepSegment && SegmentDescriptor.recycled(buf));
             droppedRecords += counted[0];
             long highWater = Math.max(counted[1], from);
             droppedBytes += highWater - offset;
@@ -445,18 +453,23 @@ public final class ShardLogReader {
             return new long[] {0, size};
         }
         try (SegmentMapping m = fs.map(f, size)) {
-            long[] counted = countFrames(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH, (int) size);
+            long[] counted = countFrames(m.buffer(), m.byteBuffer(), SegmentDescriptor.HEADER_LENGTH, (int) size,
+                SegmentDescriptor.recycled(m.buffer()));
             return new long[] {counted[0], counted[1]};
         }
     }
 
-    /** Walks frames where it can and resynchronises on 8-byte boundaries where it cannot. Returns {frames, highWater}. */
-    private long[] countFrames(UnsafeBuffer buf, ByteBuffer crcView, int from, int limit) {
+    /**
+     * Walks frames where it can and resynchronises on 8-byte boundaries where it cannot. Returns
+     * {frames, highWater}: the end of the last frame or, unless {@code stale} (a recycled segment,
+     * whose old bytes are not writes of this log), of the last non-zero word.
+     */
+    private long[] countFrames(UnsafeBuffer buf, ByteBuffer crcView, int from, int limit, boolean stale) {
         long n = 0;
         long highWater = from;
         int p = from;
         while (p + HEADER_LENGTH <= limit) {
-            if (buf.getLong(p) != 0) {
+            if (!stale && buf.getLong(p) != 0) {
                 highWater = p + 8;
             }
             int framed = validFrameAt(buf, crcView, p, limit);
@@ -506,18 +519,15 @@ public final class ShardLogReader {
         } else if (!visitor.plausible(type, buf, p + BODY_OFFSET, len)) {
             return 0;
         }
-        if (buf.getInt(p + CRC_OFFSET) != crc(crcView, p + BODY_OFFSET, len)) {
+        if (buf.getInt(p + CRC_OFFSET) != crc(buf, crcView, p + BODY_OFFSET, len)) {
             return 0;
         }
         return framedLength(len);
     }
 
-    private int crc(ByteBuffer view, int offset, int length) {
-        view.limit(offset + length).position(offset);
-        crc.reset();
-        crc.update(view);
-        view.clear();
-        return (int) crc.getValue();
+    /** The checksum of a body in the file mapped at {@code buf}, by the rule of its header's version. */
+    private int crc(UnsafeBuffer buf, ByteBuffer view, int offset, int length) {
+        return crc.forFile(buf).of(view, offset, length);
     }
 
     /** For tests and tools: the base positions and paths of the segment files in a shard directory. */

@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.Lock;
-import java.util.zip.CRC32C;
 
 import static io.sluice.wal.FrameDescriptor.BODY_OFFSET;
 import static io.sluice.wal.FrameDescriptor.CRC_OFFSET;
@@ -44,7 +43,8 @@ public final class ShardWal implements AutoCloseable {
     private final java.util.ArrayList<WalSegment> unforcedSealed = new java.util.ArrayList<>();
     private final WalSegments segments;
     private final SegmentPreparer preparer;
-    private final CRC32C crc = new CRC32C();
+    private final SpareSegments spares;
+    private final FrameCrc crc = new FrameCrc();
     private Future<WalSegment> next;
 
     private WalSegment current;
@@ -60,8 +60,9 @@ public final class ShardWal implements AutoCloseable {
     private volatile Path checkpoint;
 
     private ShardWal(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize, boolean forceOnRoll,
-                     WalSegments segments, SegmentPreparer preparer) {
+                     WalSegments segments, SegmentPreparer preparer, SpareSegments spares) {
         this.preparer = preparer;
+        this.spares = spares;
         this.fs = fs;
         this.dir = dir;
         this.shard = shard;
@@ -82,7 +83,7 @@ public final class ShardWal implements AutoCloseable {
                                   boolean forceOnRoll, ReplayOutcome replayed, SegmentPreparer preparer)
         throws IOException {
         ShardWal wal = new ShardWal(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed.segments(),
-            preparer);
+            preparer, SpareSegments.scan(fs, dir, segmentSize));
         wal.checkpoint = replayed.checkpoint();
         WalSegment[] existing = replayed.segments().snapshot();
         if (existing.length == 0) {
@@ -146,18 +147,14 @@ public final class ShardWal implements AutoCloseable {
     }
 
     /**
-     * Checksums the body written at {@code frameOffset + 8}, then publishes the frame by storing its
-     * length last.
+     * Checksums the body written at {@code frameOffset + 8} ({@link FrameCrc}: seeded with the
+     * segment's base position), then publishes the frame by storing its length last.
      *
      * @return the frame's shard-log position
      */
     public long commit(int frameOffset, int bodyLength) {
         assert onWriterThread();
-        int body = frameOffset + BODY_OFFSET;
-        crcView.limit(body + bodyLength).position(body);
-        crc.reset();
-        crc.update(crcView);
-        buf.putInt(frameOffset + CRC_OFFSET, (int) crc.getValue());
+        buf.putInt(frameOffset + CRC_OFFSET, crc.of(crcView, frameOffset + BODY_OFFSET, bodyLength));
         buf.putIntRelease(frameOffset + LENGTH_OFFSET, bodyLength);
         int framed = framedLength(bodyLength);
         writeOffset = frameOffset + framed;
@@ -230,8 +227,8 @@ public final class ShardWal implements AutoCloseable {
 
     private void startSegment(long basePosition) throws IOException {
         boolean touch = preparer != null && preparer.touch();
-        WalSegment segment = SegmentFiles.create(fs, dir, shard, shardCount, basePosition, segmentSize, touch,
-            touch && forceOnRoll);
+        WalSegment segment = SegmentPreparer.nextSegment(fs, dir, shard, shardCount, basePosition, segmentSize, touch,
+            touch && forceOnRoll, spares);
         segments.add(segment);
         use(segment, SegmentDescriptor.HEADER_LENGTH);
         dirty = false;
@@ -241,9 +238,10 @@ public final class ShardWal implements AutoCloseable {
         current = segment;
         buf = segment.mapping().buffer();
         crcView = segment.mapping().byteBuffer();
+        crc.forFile(buf); // a segment an older build created keeps that build's checksum rule
         writeOffset = offset;
         if (preparer != null) {
-            next = preparer.prepare(fs, dir, shard, shardCount, segment.endPosition(), segmentSize, forceOnRoll);
+            next = preparer.prepare(fs, dir, shard, shardCount, segment.endPosition(), segmentSize, forceOnRoll, spares);
         }
     }
 
@@ -287,6 +285,11 @@ public final class ShardWal implements AutoCloseable {
             throw new IllegalArgumentException("only " + detachableCount() + " forced sealed segments, asked for " + n);
         }
         return segments.removeFirst(n);
+    }
+
+    /** This shard's pool of retired segments that the next segments are recycled from. */
+    public SpareSegments spares() {
+        return spares;
     }
 
     /** The checkpoint the log currently starts with, or null. */
@@ -383,7 +386,7 @@ public final class ShardWal implements AutoCloseable {
         try {
             WalSegment unused = f.get();
             unused.mapping().close();
-            fs.delete(unused.path());
+            spares.retire(fs, unused); // its blocks are written: keep it for the next session to recycle
         } catch (ExecutionException | IOException e) {
             // nothing was prepared, or it could not be removed: replay deletes unused segments
         } catch (InterruptedException e) {

@@ -28,6 +28,16 @@ public interface WalFileSystem {
      */
     void preallocate(Path file, long size) throws IOException;
 
+    /**
+     * Like {@link #preallocate}, but every block is also written (zeros with write(2)), so that the
+     * first store through a mapping neither allocates a block nor converts an unwritten extent
+     * (PostgreSQL's {@code wal_init_zero}). Used for WAL segments that cannot be recycled yet. The
+     * default preallocates only.
+     */
+    default void preallocateWritten(Path file, long size) throws IOException {
+        preallocate(file, size);
+    }
+
     /** Maps an existing file of {@code size} bytes read-write. */
     SegmentMapping map(Path file, long size) throws IOException;
 

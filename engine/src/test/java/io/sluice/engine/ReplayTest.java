@@ -329,9 +329,9 @@ class ReplayTest {
     static void rewriteBodyByte(Path file, Frames.Frame f, int index, byte value) throws IOException {
         byte[] image = Files.readAllBytes(file);
         image[f.offset + FrameDescriptor.BODY_OFFSET + index] = value;
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(image, f.offset + FrameDescriptor.BODY_OFFSET, f.bodyLength);
-        ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(f.offset + 4, (int) crc.getValue());
+        int crc = new io.sluice.wal.FrameCrc().forFile(Frames.wrap(image)).of(image, f.offset + FrameDescriptor.BODY_OFFSET,
+            f.bodyLength);
+        ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(f.offset + 4, crc);
         Files.write(file, image);
     }
 }

@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -340,10 +339,9 @@ class WalFuzzTest {
             }
         }
         body[0] = type;
-        CRC32C crc = new CRC32C();
-        crc.update(body);
+        int crc = new io.sluice.wal.FrameCrc().forFile(Frames.wrap(img)).of(body, 0, len);
         ByteBuffer b = ByteBuffer.wrap(img).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(at + FrameDescriptor.CRC_OFFSET, (int) crc.getValue());
+        b.putInt(at + FrameDescriptor.CRC_OFFSET, crc);
         System.arraycopy(body, 0, img, at + FrameDescriptor.BODY_OFFSET, len);
         b.putInt(at + FrameDescriptor.LENGTH_OFFSET, len);
     }

@@ -6,6 +6,7 @@ import io.sluice.testing.HeadChunks;
 import io.sluice.testing.TestDirs;
 import io.sluice.wal.Checkpoints;
 import io.sluice.wal.SegmentDescriptor;
+import io.sluice.wal.SpareSegments;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,6 +107,61 @@ class WalTruncationTest {
             assertTrue(r.walSamples() < TOTAL / 4, "replay read only the WAL tail and checkpoint: " + r.walSamples());
             assertTrue(r.chunks() >= TOTAL / 240, "the rest came from the head-chunk log: " + r.chunks() + " chunks");
             assertEquals(TOTAL + 10, r.samples());
+        }
+    }
+
+    private static boolean recycled(Path segment) {
+        try (var ch = Files.newByteChannel(segment, StandardOpenOption.READ)) {
+            ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.HEADER_LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(header);
+            return (header.getInt(SegmentDescriptor.FLAGS_OFFSET) & SegmentDescriptor.FLAG_RECYCLED) != 0;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static List<Path> spares(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(TestDirs.shard(dir, 0))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(SpareSegments.SUFFIX)).collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void truncatedSegmentsAreRecycledAndEverySampleSurvivesTwoMoreSessions() throws Exception {
+        Path dir = tmp.resolve("d");
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            write(db);
+        }
+        List<Path> segments = Frames.segments(TestDirs.shard(dir, 0));
+        assertTrue(segments.stream().allMatch(WalTruncationTest::recycled),
+            "after about 60 roll-overs every live segment is a recycled one: " + segments);
+        assertTrue(spares(dir).size() <= SpareSegments.MAX_SPARES, "spares " + spares(dir));
+        Labels c = Labels.of("__name__", "c");
+        for (int session = 0; session < 2; session++) {
+            try (Sluice db = Sluice.open(config(dir).build())) {
+                checkAll(db);
+                assertEquals(0, db.replayReport().shards().get(0).truncatedBytes(),
+                    "the old life after the last frame of a recycled segment is not a torn tail");
+                Appender app = db.appender();
+                long ref = db.series(c);
+                for (long ts = session * 20_000L; ts < (session + 1) * 20_000L; ts++) {
+                    app.add(ref, ts, ts);
+                    if (ts % 100 == 99) {
+                        db.awaitDurable(app.commit());
+                    }
+                }
+                db.awaitDurable(app.commit());
+            }
+        }
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            checkAll(db);
+            long[] n = {0};
+            db.read(db.find(c), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
+                assertEquals(n[0], ts, "c is contiguous across sessions");
+                assertEquals((double) ts, v);
+                n[0]++;
+            });
+            assertEquals(40_000, n[0]);
         }
     }
 

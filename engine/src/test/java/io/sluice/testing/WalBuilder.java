@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32C;
 
 /**
  * Crafts one WAL segment byte by byte, records in any order, with valid framing and checksums, so
@@ -79,11 +78,9 @@ public final class WalBuilder {
     }
 
     private WalBuilder frame(int bodyLength) {
-        CRC32C crc = new CRC32C();
-        ByteBuffer view = bytes.duplicate();
-        view.limit(offset + FrameDescriptor.BODY_OFFSET + bodyLength).position(offset + FrameDescriptor.BODY_OFFSET);
-        crc.update(view);
-        buf.putInt(offset + FrameDescriptor.CRC_OFFSET, (int) crc.getValue());
+        int crc = new io.sluice.wal.FrameCrc().forFile(buf).of(bytes.duplicate(), offset + FrameDescriptor.BODY_OFFSET,
+            bodyLength);
+        buf.putInt(offset + FrameDescriptor.CRC_OFFSET, crc);
         buf.putInt(offset + FrameDescriptor.LENGTH_OFFSET, bodyLength);
         frameOffsets.add(offset);
         offset += FrameDescriptor.framedLength(bodyLength);

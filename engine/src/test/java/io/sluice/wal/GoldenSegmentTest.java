@@ -27,10 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The checked-in segments pin the on-disk format of docs/format/wal.md. {@code golden/v2} (written
- * by {@link #main}) is what this build writes: it must decode it exactly and still write the same
- * bytes. {@code golden/v1} was written by the version-1 build (before MIXED records): this build
- * must still read it.
+ * The checked-in segments pin the on-disk format of docs/format/wal.md. {@code golden/v4} and
+ * {@code golden/v4-recycled} (written by {@link #main}) are what this build writes: it must decode
+ * them exactly and still write the same bytes. {@code golden/v1} to {@code v3} were written by
+ * earlier builds: this build must still read them.
  */
 class GoldenSegmentTest {
     static final Labels A = Labels.of("__name__", "golden", "host", "a");
@@ -72,8 +72,186 @@ class GoldenSegmentTest {
         Files.deleteIfExists(out.resolve("LOCK"));
         Files.deleteIfExists(out.resolve("sluice.meta"));
         TestDirs.deleteTree(out.resolve("shard-000").resolve("head")); // the golden is the WAL segment
+        try (var spares = Files.list(out.resolve("shard-000"))) { // close keeps the unused next segment as a spare
+            for (Path f : (Iterable<Path>) spares::iterator) {
+                if (f.getFileName().toString().endsWith(SpareSegments.SUFFIX)) {
+                    Files.delete(f);
+                }
+            }
+        }
         System.out.println("wrote " + out.resolve(SEGMENT));
         System.out.println("wrote " + writeGoldenCheckpoint(out.resolve("checkpoint")));
+        Path recycled = Paths.get(out + "-recycled");
+        TestDirs.deleteTree(recycled);
+        writeGoldenRecycled(recycled.resolve("shard-000"));
+        System.out.println("wrote " + recycled);
+    }
+
+    /** Samples per SAMPLES record of the recycled golden: a body of 176 bytes, a frame of 184. */
+    static final int RECYCLED_RUN = 10;
+    /** Base position of the recycled golden segment: segment 0's file, recycled as the fourth segment. */
+    static final long RECYCLED_BASE = 3 * 4096;
+
+    private static void appendSamples(ShardWal wal, long ref, long firstTs, int n) throws java.io.IOException {
+        int len = SamplesRecord.bodyLength(n);
+        int frame = wal.reserve(len);
+        UnsafeBuffer b = wal.buffer();
+        int body = frame + FrameDescriptor.BODY_OFFSET;
+        SamplesRecord.writeHeader(b, body, ref, n);
+        for (int i = 0; i < n; i++) {
+            b.putLong(SamplesRecord.sampleOffset(body, i), firstTs + i);
+            b.putDouble(SamplesRecord.sampleOffset(body, i) + 8, (firstTs + i) * 0.5);
+        }
+        wal.commit(frame, len);
+    }
+
+    private static void appendSeries(ShardWal wal, long ref, Labels labels) throws java.io.IOException {
+        int len = SeriesRecord.bodyLength(labels);
+        int frame = wal.reserve(len);
+        SeriesRecord.write(wal.buffer(), frame + FrameDescriptor.BODY_OFFSET, ref, labels);
+        wal.commit(frame, len);
+    }
+
+    /**
+     * The recycled golden (format/wal.md, "Recycled segments"): 4 KiB segments of series A's samples
+     * (runs of {@link #RECYCLED_RUN}, timestamps from 0, value ts / 2); once segments 0 and 4096
+     * are sealed, segment 0 is truncated behind a checkpoint (A and B, state 0) and retired into the
+     * spare pool; the log goes on until it rolls into the spare (base 12288), where it writes three
+     * more runs and one 2-entry MIXED record, so that its last frame ends in the middle of one of
+     * the file's old frames. The directory holds the checkpoint and segments 4096, 8192 and 12288.
+     */
+    static void writeGoldenRecycled(Path shardDir) throws Exception {
+        MappedWalFileSystem fs = MappedWalFileSystem.INSTANCE;
+        Files.createDirectories(shardDir);
+        ReplayOutcome none = ShardLogReader.replay(fs, shardDir, 0, 1, new ShardWalTest.Collect(), false,
+            new WalSegments());
+        try (ShardWal wal = ShardWal.resume(fs, shardDir, 0, 1, 4096, false, none)) {
+            appendSeries(wal, 0, A);
+            appendSeries(wal, 1L << 16, B);
+            long ts = 0;
+            while (wal.sealedCount() < 2) {
+                appendSamples(wal, 0, ts, RECYCLED_RUN);
+                ts += RECYCLED_RUN;
+            }
+            WalSegment gone = wal.detachOldest(1)[0];
+            wal.checkpoint(Checkpoints.write(fs, shardDir, 0, 1, 4096, 0, new GoldenSeries(), null));
+            gone.mapping().close();
+            wal.spares().retire(fs, gone);
+            while (wal.position() < RECYCLED_BASE + 3 * 184) { // rolls into the spare, then 3 runs there
+                appendSamples(wal, 0, ts, RECYCLED_RUN);
+                ts += RECYCLED_RUN;
+            }
+            int len = MixedRecord.bodyLength(2);
+            int frame = wal.reserve(len);
+            UnsafeBuffer b = wal.buffer();
+            int body = frame + FrameDescriptor.BODY_OFFSET;
+            MixedRecord.writeHeader(b, body, 2);
+            for (int i = 0; i < 2; i++) {
+                b.putLong(MixedRecord.entryOffset(body, i) + MixedRecord.ENTRY_REF, (long) i << 16);
+                b.putLong(MixedRecord.entryOffset(body, i) + MixedRecord.ENTRY_TIMESTAMP, ts);
+                b.putDouble(MixedRecord.entryOffset(body, i) + MixedRecord.ENTRY_VALUE, ts * 0.5);
+            }
+            wal.commit(frame, len);
+        }
+    }
+
+    private static Path goldenRecycled() throws URISyntaxException {
+        return golden(SegmentDescriptor.VERSION).resolveSibling("v" + SegmentDescriptor.VERSION + "-recycled")
+            .resolve("shard-000");
+    }
+
+    @Test
+    void theRecycledGoldenSegmentDecodesFieldByField() throws Exception {
+        Path dir = goldenRecycled();
+        byte[] image = Files.readAllBytes(dir.resolve(SegmentDescriptor.fileName(RECYCLED_BASE)));
+        assertEquals(4096, image.length);
+        UnsafeBuffer b = Frames.wrap(image);
+        assertEquals(SegmentDescriptor.VERSION, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(SegmentDescriptor.FLAG_RECYCLED, b.getInt(SegmentDescriptor.FLAGS_OFFSET));
+        assertEquals(RECYCLED_BASE, b.getLong(SegmentDescriptor.BASE_POSITION_OFFSET));
+        List<Frames.Frame> frames = Frames.frames(image);
+        assertEquals(List.of("SAMPLES", "SAMPLES", "SAMPLES", "MIXED"), recordTypes(frames));
+        int end = frames.get(3).end();
+        assertEquals(64 + 3 * 184 + 64, end);
+        // The old life: segment 0 held the SERIES frames of A and B and then runs of 184 bytes. Past
+        // the new frames (which end in the middle of an old run), the old runs are intact and valid
+        // in their old life (base 0), and invalid in this one: the checksum covers the base position.
+        int oldSeries = FrameDescriptor.framedLength(SeriesRecord.bodyLength(A))
+            + FrameDescriptor.framedLength(SeriesRecord.bodyLength(B));
+        FrameCrc oldLife = new FrameCrc().forFile(SegmentDescriptor.VERSION, 0);
+        FrameCrc newLife = new FrameCrc().forFile(b);
+        int old = 0;
+        for (int off = 64 + oldSeries; off + 184 + 16 <= image.length; off += 184) {
+            if (off >= end) {
+                int len = b.getInt(off);
+                assertEquals(SamplesRecord.bodyLength(RECYCLED_RUN), len, "an old SAMPLES frame at " + off);
+                assertEquals(RecordType.SAMPLES, image[off + 8]);
+                assertEquals(b.getInt(off + 4), oldLife.of(image, off + 8, len), "valid under base 0, at " + off);
+                assertTrue(b.getInt(off + 4) != newLife.of(image, off + 8, len), "invalid under base 12288");
+                old++;
+            }
+        }
+        assertEquals(18, old, "old frames after the new ones");
+        int mixed = frames.get(3).offset + 8;
+        assertEquals(2, MixedRecord.count(b, mixed));
+        assertEquals(1L << 16, MixedRecord.ref(b, mixed, 1));
+    }
+
+    @Test
+    void theEngineReplaysTheRecycledGoldenDirectoryAndAppendsAfterItsLastFrame() throws Exception {
+        Path dir = tmp.resolve("recycled");
+        TestDirs.copyTree(goldenRecycled(), dir.resolve("shard-000"));
+        long expectedA;
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).segmentSize(4096).eventCapacity(128).build())) {
+            assertEquals(0, db.replayReport().truncatedBytes(), "the old life is not a torn tail");
+            long[] first = {-1};
+            long[] n = {0};
+            db.read(db.find(A), Long.MIN_VALUE, Long.MAX_VALUE, (t, v) -> {
+                if (first[0] < 0) {
+                    first[0] = t;
+                }
+                assertEquals(first[0] + n[0], t, "contiguous from the first kept segment");
+                assertEquals(t * 0.5, v);
+                n[0]++;
+            });
+            // Segments 4096 and 8192: 21 runs each; segment 12288: 3 runs and one MIXED entry.
+            assertEquals(21 * RECYCLED_RUN, first[0], "segment 0's samples went with it");
+            assertEquals(45 * RECYCLED_RUN + 1, n[0]);
+            assertEquals(1, db.sampleCount(db.find(B)));
+            expectedA = n[0] + 1;
+            Appender app = db.appender();
+            app.add(db.find(A), first[0] + n[0] + 100, 1.0);
+            db.awaitDurable(app.commit());
+        }
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).segmentSize(4096).eventCapacity(128).build())) {
+            assertEquals(expectedA, db.sampleCount(db.find(A)), "the sample appended after the golden's last frame");
+        }
+    }
+
+    @Test
+    void thisBuildStillRecyclesToTheGoldenBytes() throws Exception {
+        Path fresh = tmp.resolve("recycled-fresh").resolve("shard-000");
+        writeGoldenRecycled(fresh);
+        List<String> names = new ArrayList<>();
+        try (var files = Files.list(goldenRecycled())) {
+            files.forEach(f -> names.add(f.getFileName().toString()));
+        }
+        List<String> freshNames = new ArrayList<>();
+        try (var files = Files.list(fresh)) {
+            files.forEach(f -> freshNames.add(f.getFileName().toString()));
+        }
+        java.util.Collections.sort(names);
+        java.util.Collections.sort(freshNames);
+        assertEquals(List.of("00000000000000004096.ckpt", "00000000000000004096.wal", "00000000000000008192.wal",
+            "00000000000000012288.wal"), names);
+        assertEquals(names, freshNames);
+        for (String name : names) {
+            byte[] a = Files.readAllBytes(goldenRecycled().resolve(name));
+            byte[] b = Files.readAllBytes(fresh.resolve(name));
+            blank(a);
+            blank(b);
+            assertArrayEquals(a, b, name + ": the recycling writer's output changed: bump the format version");
+        }
     }
 
     /** The record type names of {@code frames}, in order. */
@@ -132,11 +310,14 @@ class GoldenSegmentTest {
         }
     }
 
-    @Test
-    void theVersion3GoldenSegmentPutsSmallCommitsIntoMixedRecords() throws Exception {
-        byte[] image = Files.readAllBytes(golden(3).resolve(SEGMENT));
+    /** Versions 3 and 4 hold the same frames: version 4 changed only the header (the flags word). */
+    @org.junit.jupiter.params.ParameterizedTest(name = "version {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 4})
+    void theGoldenSegmentPutsSmallCommitsIntoMixedRecords(int version) throws Exception {
+        byte[] image = Files.readAllBytes(golden(version).resolve(SEGMENT));
         UnsafeBuffer b = Frames.wrap(image);
-        assertEquals(3, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(version, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(0, b.getInt(SegmentDescriptor.FLAGS_OFFSET), "a new segment, not a recycled one");
         List<Frames.Frame> frames = Frames.frames(image);
         List<String> types = recordTypes(frames);
         // A run of 3 stays a SAMPLES record; commits of 2 samples and of 1 go into MIXED records
@@ -159,8 +340,8 @@ class GoldenSegmentTest {
         for (int i = frames.get(5).end(); i < image.length; i++) {
             assertEquals(0, image[i], "unused space is zero");
         }
-        Path dir = tmp.resolve("golden3");
-        TestDirs.copyTree(golden(3), dir);
+        Path dir = tmp.resolve("golden" + version);
+        TestDirs.copyTree(golden(version), dir);
         Files.delete(dir.resolve(CHECKPOINT)); // the segment alone
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
             assertEquals(10, db.replayReport().samples());
@@ -344,13 +525,15 @@ class GoldenSegmentTest {
         }
     }
 
-    @Test
-    void theVersion3GoldenCheckpointDecodesFieldByFieldAndIsWhatThisBuildWrites() throws Exception {
-        byte[] image = Files.readAllBytes(golden(3).resolve(CHECKPOINT));
+    @org.junit.jupiter.params.ParameterizedTest(name = "version {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {3, 4})
+    void theGoldenCheckpointDecodesFieldByFieldAndTheCurrentOneIsWhatThisBuildWrites(int version) throws Exception {
+        byte[] image = Files.readAllBytes(golden(version).resolve(CHECKPOINT));
         assertEquals(4096, image.length, "whole pages");
         UnsafeBuffer b = Frames.wrap(image);
         assertEquals("SLUICEWL", new String(image, 0, 8, StandardCharsets.US_ASCII));
-        assertEquals(3, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(version, b.getInt(SegmentDescriptor.VERSION_OFFSET));
+        assertEquals(0, b.getInt(SegmentDescriptor.FLAGS_OFFSET));
         assertEquals(0, b.getInt(SegmentDescriptor.SHARD_OFFSET));
         assertEquals(1, b.getInt(SegmentDescriptor.SHARD_COUNT_OFFSET));
         assertEquals(4096, b.getLong(SegmentDescriptor.BASE_POSITION_OFFSET));
@@ -379,6 +562,9 @@ class GoldenSegmentTest {
         assertEquals(FrameDescriptor.TYPE_END, frames.get(4).type);
         for (int i = frames.get(4).end(); i < image.length; i++) {
             assertEquals(0, image[i], "zeros up to the file's length");
+        }
+        if (version != SegmentDescriptor.VERSION) {
+            return;
         }
         byte[] fresh = Files.readAllBytes(writeGoldenCheckpoint(tmp.resolve("ckpt")));
         byte[] golden = image.clone();

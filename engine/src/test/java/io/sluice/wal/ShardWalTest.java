@@ -112,8 +112,9 @@ class ShardWalTest {
             Frames.Frame f = frames.get(i);
             assertEquals(written.get(i).length, f.bodyLength);
             CRC32C crc = new CRC32C();
+            crc.update(image, 24, 8); // version 4: the segment's base position, then the body
             crc.update(image, f.offset + 8, f.bodyLength);
-            assertEquals((int) crc.getValue(), bb.getInt(f.offset + 4), "CRC32C of the body follows the length");
+            assertEquals((int) crc.getValue(), bb.getInt(f.offset + 4), "CRC32C of base and body follows the length");
             for (int p = f.offset + 8 + f.bodyLength; p < f.end(); p++) {
                 assertEquals(0, image[p], "padding is zero");
             }
