@@ -9,6 +9,7 @@ import io.sluice.head.HeadSeries;
 import io.sluice.head.ShardHead;
 import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
+import io.sluice.record.CompactRecord;
 import io.sluice.record.MixedRecord;
 import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
@@ -63,6 +64,10 @@ final class ShardRecovery implements FrameVisitor {
     private long[] replayLast = new long[0];
     /** Scratch for validating a MIXED record: each entry's series' newest timestamp before it. */
     private long[] savedLast = new long[256];
+    /** Scratch: the decoded entries of the MIXED or COMPACT record being replayed. */
+    private long[] entryRefs = new long[256];
+    private long[] entryTimestamps = new long[256];
+    private long[] entryBits = new long[256];
 
     ShardRecovery(int shard, SeriesRegistry registry, ShardHead head, PostingsShard index) {
         this.shard = shard;
@@ -152,6 +157,9 @@ final class ShardRecovery implements FrameVisitor {
                 case RecordType.MIXED:
                     onMixed(buf, body, length);
                     break;
+                case RecordType.COMPACT:
+                    onCompact(buf, body, length);
+                    break;
                 default:
                     throw new RecordRejectedException("unknown record type " + RecordType.name(type));
             }
@@ -230,37 +238,70 @@ final class ShardRecovery implements FrameVisitor {
         if (count < 1 || length != MixedRecord.bodyLength(count)) {
             throw new RecordRejectedException("mixed record of " + length + " bytes claims " + count + " entries");
         }
-        // Validate the whole record before applying any of it: under repair a rejected record is
-        // wiped from the log, so nothing of it may stay behind.
-        if (savedLast.length < count) {
-            savedLast = new long[Math.max(count, savedLast.length * 2)];
+        ensureEntries(count);
+        for (int i = 0; i < count; i++) {
+            int entry = MixedRecord.entryOffset(body, i);
+            entryRefs[i] = buf.getLong(entry + MixedRecord.ENTRY_REF);
+            entryTimestamps[i] = buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP);
+            entryBits[i] = buf.getLong(entry + MixedRecord.ENTRY_VALUE);
         }
+        onEntries("mixed", count);
+    }
+
+    private void onCompact(DirectBuffer buf, int body, int length) throws RecordRejectedException, IOException {
+        if (!CompactRecord.plausible(buf, body, length)) {
+            throw new RecordRejectedException("compact record of " + length + " bytes claims "
+                + CompactRecord.count(buf, body) + " entries");
+        }
+        int count = CompactRecord.count(buf, body);
+        ensureEntries(count);
+        String bad = CompactRecord.decode(buf, body, length, shard, entryRefs, entryTimestamps, entryBits);
+        if (bad != null) {
+            throw new RecordRejectedException(bad);
+        }
+        onEntries("compact", count);
+    }
+
+    private void ensureEntries(int count) {
+        if (entryRefs.length < count) {
+            int n = Math.max(count, entryRefs.length * 2);
+            entryRefs = new long[n];
+            entryTimestamps = new long[n];
+            entryBits = new long[n];
+            savedLast = new long[n];
+        }
+    }
+
+    /**
+     * The decoded entries of a MIXED or COMPACT record: the whole record is validated before any of
+     * it is applied (under repair a rejected record is wiped from the log, so nothing of it may stay
+     * behind).
+     */
+    private void onEntries(String kind, int count) throws RecordRejectedException, IOException {
         int checked = 0;
         try {
             for (int i = 0; i < count; i++, checked++) {
-                long ref = MixedRecord.ref(buf, body, i);
+                long ref = entryRefs[i];
                 checkShard(ref);
-                loggedSeries(ref, "mixed entry", i);
+                loggedSeries(ref, kind + " entry", i);
                 int id = SeriesRef.localId(ref);
-                long ts = MixedRecord.timestamp(buf, body, i);
+                long ts = entryTimestamps[i];
                 long last = replayLast[id];
                 if (ts <= last) {
                     throw new RecordRejectedException("series " + SeriesRef.toString(ref) + ": timestamp " + ts
-                        + " of mixed entry " + i + " is not after " + last);
+                        + " of " + kind + " entry " + i + " is not after " + last);
                 }
                 savedLast[i] = last;
                 replayLast[id] = ts; // a later entry of the same series must follow this one
             }
         } catch (RecordRejectedException e) {
             for (int i = checked - 1; i >= 0; i--) {
-                replayLast[SeriesRef.localId(MixedRecord.ref(buf, body, i))] = savedLast[i];
+                replayLast[SeriesRef.localId(entryRefs[i])] = savedLast[i];
             }
             throw e;
         }
         for (int i = 0; i < count; i++) {
-            HeadSeries s = head.get(SeriesRef.localId(MixedRecord.ref(buf, body, i)));
-            int entry = MixedRecord.entryOffset(body, i);
-            appendToHead(s, MixedRecord.timestamp(buf, body, i), buf.getLong(entry + MixedRecord.ENTRY_VALUE));
+            appendToHead(head.get(SeriesRef.localId(entryRefs[i])), entryTimestamps[i], entryBits[i]);
         }
         samplesRecords++;
         samples += count;
@@ -388,6 +429,9 @@ final class ShardRecovery implements FrameVisitor {
             }
             int count = SamplesRecord.count(buf, body);
             return count >= 1 && length == SamplesRecord.bodyLength(count);
+        }
+        if (type == RecordType.COMPACT) {
+            return CompactRecord.plausible(buf, body, length);
         }
         if (type == RecordType.MIXED) {
             if (length < MixedRecord.bodyLength(1)) {

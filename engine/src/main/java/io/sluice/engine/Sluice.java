@@ -13,7 +13,7 @@ import io.sluice.metrics.LatencyRecorders;
 import io.sluice.metrics.MetricsCollector;
 import io.sluice.metrics.QueryMetrics;
 import io.sluice.metrics.ShardCounters;
-import io.sluice.record.MixedRecord;
+import io.sluice.record.CompactRecord;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.head.HeadChunkDescriptor;
@@ -298,7 +298,7 @@ public final class Sluice implements AutoCloseable {
         }
         int cap = config.eventCapacity();
         long largest = Math.max(FrameDescriptor.framedLength(SamplesRecord.bodyLength(cap)),
-            FrameDescriptor.framedLength(MixedRecord.bodyLength(cap)));
+            FrameDescriptor.framedLength(CompactRecord.maxBodyLength(cap)));
         long needed = SegmentDescriptor.HEADER_LENGTH + largest + FrameDescriptor.END_FRAME_LENGTH;
         if (needed > config.segmentSize()) {
             throw new IllegalArgumentException("segment size " + config.segmentSize() + " cannot hold the record of"

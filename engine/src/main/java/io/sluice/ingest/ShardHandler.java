@@ -8,7 +8,7 @@ import io.sluice.index.PostingsShard;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.metrics.LatencyRecorders;
 import io.sluice.metrics.ShardCounters;
-import io.sluice.record.MixedRecord;
+import io.sluice.record.CompactRecord;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.head.HeadSeries;
@@ -29,9 +29,10 @@ import java.util.concurrent.locks.Lock;
  * series' samples as one SAMPLES record straight into the mapped segment (a SERIES record first if
  * the series is new to the WAL), commits it, and only then appends the accepted samples to the
  * head's XOR chunks, so readers see committed samples only. Events of short runs (one sample each
- * of many series, or a single sample per commit) share one MIXED record per batch instead: one
- * frame and one checksum for all of them, committed before the batch's sequence is published. At the end of each batch it publishes how far it got, forces the segment as the durability
- * mode asks, records latencies, and starts the shard's maintenance (WAL truncation behind the head,
+ * of many series, or a single sample per commit) share one COMPACT record per batch instead: one
+ * frame and one checksum for all of them, with varint deltas for series and timestamps, committed
+ * before the batch's sequence is published. At the end of each batch it publishes how far it got,
+ * forces the segment as the durability mode asks, records latencies, and starts the shard's maintenance (WAL truncation behind the head,
  * retention of old head-chunk files) on the retention thread.
  *
  * <p>Threading: every method but {@link #finish} runs on the shard's processor thread (asserted);
@@ -44,10 +45,10 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
      */
     static final int MAX_PENDING_DURABLE = 1 << 16;
     /**
-     * An event whose mean run of one series is shorter than this goes into the MIXED record that the
-     * batch's small events share; others are written as one SAMPLES record per run.
+     * An event whose mean run of one series is shorter than this goes into the COMPACT record that
+     * the batch's small events share; others are written as one SAMPLES record per run.
      */
-    static final int MIXED_MAX_MEAN_RUN = 3;
+    static final int COMPACT_MAX_MEAN_RUN = 3;
 
     /**
      * Tests only: runs on the shard writer after a record's bytes are written and before its frame
@@ -56,15 +57,15 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     static volatile Runnable beforeCommit;
 
     /**
-     * Tests only: runs on the shard writer after an event's samples were added to the open MIXED
+     * Tests only: runs on the shard writer after an event's samples were added to the open COMPACT
      * record and before that record is committed, with the record's entry count (the crash test
      * kills the process here).
      */
     static volatile java.util.function.IntConsumer afterCoalesce;
 
     /**
-     * Entries the open MIXED record reserves room for (24 KiB of body); the small events of a batch
-     * share it until it is full.
+     * Entries the open COMPACT record reserves room for (28 KiB of body at the largest entry size);
+     * the small events of a batch share it until it is full.
      */
     static final int COALESCE_ENTRIES = 1024;
 
@@ -81,11 +82,19 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     private final DurableSignal durableSignal;
     private final EngineState engine;
 
-    // The open MIXED record the batch's small events share: frame offset (-1: none), room, entries.
+    // The open COMPACT record the batch's small events share: frame offset (-1: none), room in
+    // entries, entries, where the next entry goes, its first entry (the deltas' base), and the
+    // entries again on the heap, for the head once the record is committed.
     private int openFrame = -1;
     private int openCapacity;
     private int openEntries;
+    private int openWrite;
+    private int openBaseId;
+    private long openBaseTimestamp;
     private long openNewest = Long.MIN_VALUE;
+    private int[] openIds = new int[COALESCE_ENTRIES];
+    private long[] openTimestamps = new long[COALESCE_ENTRIES];
+    private long[] openBits = new long[COALESCE_ENTRIES];
 
     // Latency origins of this batch's events, and of appended-but-unforced events in INTERVAL mode.
     private final long[] batchOrigins;
@@ -196,10 +205,11 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             }
         }
         // Short runs (scrape-shaped traffic: one sample each of many series; per-item commits: one
-        // sample per event) go into the open MIXED record, which the small events of a batch share:
-        // 24 bytes per sample and one frame and checksum per record, against 40 bytes and a checksum
-        // per sample as one-sample SAMPLES records. At a mean run of 3 the two cost the same bytes.
-        if (runs * MIXED_MAX_MEAN_RUN > n) {
+        // sample per event) go into the open COMPACT record, which the small events of a batch
+        // share: 10 to 13 bytes per sample and one frame and checksum per record, against 40 bytes
+        // and a checksum per sample as one-sample SAMPLES records. Runs of 3 or more stay SAMPLES
+        // records (16 bytes a sample, and the head appends a run of one series at a time).
+        if (runs * COMPACT_MAX_MEAN_RUN > n) {
             appendCoalesced(event);
         } else {
             closeOpenRecord();
@@ -226,7 +236,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     /**
-     * Adds the event's samples to the open MIXED record (opening one if none is open or it is full),
+     * Adds the event's samples to the open COMPACT record (opening one if none is open or it is full),
      * after the SERIES records of any series new to the WAL, which close the open record first: a
      * SERIES record always precedes the records that use its series. The entries are written and
      * checked against each series' newest sample now (only the writer's view of it moves, so a later
@@ -251,13 +261,20 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             // Room for COALESCE_ENTRIES (at least this event), but no more than the current segment
             // holds, so that a record never rolls the segment early; if this event does not fit
             // there, a new segment (reserve rolls).
-            long here = (wal.maxBody(false) - MixedRecord.ENTRIES_OFFSET) / MixedRecord.ENTRY_LENGTH;
-            long room = here >= n ? here : (wal.maxBody(true) - MixedRecord.ENTRIES_OFFSET) / MixedRecord.ENTRY_LENGTH;
+            long here = (wal.maxBody(false) - CompactRecord.ENTRIES_OFFSET) / CompactRecord.MAX_ENTRY_LENGTH;
+            long room = here >= n ? here
+                : (wal.maxBody(true) - CompactRecord.ENTRIES_OFFSET) / CompactRecord.MAX_ENTRY_LENGTH;
             openCapacity = (int) Math.max(n, Math.min(Math.max(COALESCE_ENTRIES, n), room));
-            openFrame = wal.reserve(MixedRecord.bodyLength(openCapacity));
+            openFrame = wal.reserve(CompactRecord.maxBodyLength(openCapacity));
+            openWrite = openFrame + FrameDescriptor.BODY_OFFSET + CompactRecord.ENTRIES_OFFSET;
+            if (openIds.length < openCapacity) {
+                openIds = new int[openCapacity];
+                openTimestamps = new long[openCapacity];
+                openBits = new long[openCapacity];
+            }
         }
         UnsafeBuffer buf = wal.buffer();
-        int body = openFrame + FrameDescriptor.BODY_OFFSET;
+        int write = openWrite;
         long[] ts = event.timestamps;
         double[] vs = event.values;
         int accepted = openEntries;
@@ -269,10 +286,17 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             long bits = Double.doubleToRawLongBits(vs[k]);
             long last = s.acceptedTimestamp();
             if (t > last && t >= minValid) {
-                int entry = MixedRecord.entryOffset(body, accepted);
-                buf.putLong(entry + MixedRecord.ENTRY_REF, s.ref());
-                buf.putLong(entry + MixedRecord.ENTRY_TIMESTAMP, t);
-                buf.putLong(entry + MixedRecord.ENTRY_VALUE, bits);
+                if (accepted == 0) {
+                    openBaseId = ids[k];
+                    openBaseTimestamp = t;
+                    write = CompactRecord.writeFirstEntry(buf, write, ids[k], t, bits);
+                } else {
+                    write = CompactRecord.writeEntry(buf, write, (long) ids[k] - openBaseId, t - openBaseTimestamp,
+                        bits);
+                }
+                openIds[accepted] = ids[k];
+                openTimestamps[accepted] = t;
+                openBits[accepted] = bits;
                 s.accept(t, bits);
                 accepted++;
                 if (t > newest) {
@@ -290,6 +314,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             }
         }
         openEntries = accepted;
+        openWrite = write;
         openNewest = newest;
         java.util.function.IntConsumer coalesced = afterCoalesce;
         if (coalesced != null) {
@@ -298,7 +323,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     /**
-     * Commits the open MIXED record, if it holds any entry, and then hands its samples to the head.
+     * Commits the open COMPACT record, if it holds any entry, and then hands its samples to the head.
      * A record left with no entry (every sample rejected) is dropped: its frame was only reserved.
      */
     private void closeOpenRecord() throws IOException {
@@ -316,19 +341,19 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         }
         UnsafeBuffer buf = wal.buffer();
         int body = frame + FrameDescriptor.BODY_OFFSET;
-        MixedRecord.writeHeader(buf, body, entries);
-        int bodyLength = MixedRecord.bodyLength(entries);
+        CompactRecord.writeHeader(buf, body, entries);
+        int bodyLength = openWrite - body;
         Runnable hook = beforeCommit;
         if (hook != null) {
             hook.run();
         }
         wal.commit(frame, bodyLength);
         // The record is committed: only now do its samples reach the head and its readers.
+        int[] ids = openIds;
+        long[] ts = openTimestamps;
+        long[] bits = openBits;
         for (int k = 0; k < entries; k++) {
-            int entry = MixedRecord.entryOffset(body, k);
-            HeadSeries s = head.get(SeriesRef.localId(buf.getLong(entry + MixedRecord.ENTRY_REF)));
-            head.append(s, buf.getLong(entry + MixedRecord.ENTRY_TIMESTAMP),
-                buf.getLong(entry + MixedRecord.ENTRY_VALUE));
+            head.append(head.get(ids[k]), ts[k], bits[k]);
         }
         if (newest > newestTimestamp) {
             newestTimestamp = newest;

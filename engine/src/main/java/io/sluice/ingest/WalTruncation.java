@@ -5,6 +5,7 @@ import io.sluice.engine.SeriesRef;
 import io.sluice.head.HeadSeries;
 import io.sluice.head.ShardHead;
 import io.sluice.index.SeriesRegistry;
+import io.sluice.record.CompactRecord;
 import io.sluice.record.MixedRecord;
 import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
@@ -162,7 +163,7 @@ final class WalTruncation implements Callable<Void> {
         }
 
         private void forEachKept(KeptSink sink) throws IOException {
-            Checkpoints.FrameReader reader = (type, buf, body, length) -> visit(type, buf, body, sink);
+            Checkpoints.FrameReader reader = (type, buf, body, length) -> visit(type, buf, body, length, sink);
             if (previous != null) {
                 Checkpoints.forEachFrame(fs, previous, reader);
             }
@@ -171,7 +172,12 @@ final class WalTruncation implements Callable<Void> {
             }
         }
 
-        private void visit(byte type, DirectBuffer buf, int body, KeptSink sink) throws IOException {
+        /** Scratch for decoding COMPACT records (retention thread). */
+        private long[] refs = new long[0];
+        private long[] timestamps = new long[0];
+        private long[] bits = new long[0];
+
+        private void visit(byte type, DirectBuffer buf, int body, int length, KeptSink sink) throws IOException {
             if (type == RecordType.SAMPLES) {
                 long ref = SamplesRecord.ref(buf, body);
                 int n = SamplesRecord.count(buf, body);
@@ -182,6 +188,22 @@ final class WalTruncation implements Callable<Void> {
                     long ts = SamplesRecord.timestamp(buf, body, i);
                     if (keep(ref, ts)) {
                         sink.sample(ref, ts, buf.getLong(SamplesRecord.sampleOffset(body, i) + 8));
+                    }
+                }
+            } else if (type == RecordType.COMPACT) {
+                int n = CompactRecord.count(buf, body);
+                if (refs.length < n) {
+                    refs = new long[n];
+                    timestamps = new long[n];
+                    bits = new long[n];
+                }
+                String bad = CompactRecord.decode(buf, body, length, shard, refs, timestamps, bits);
+                if (bad != null) { // replay validated the frame, or this engine wrote it
+                    throw new IOException("shard " + shard + ": " + bad);
+                }
+                for (int i = 0; i < n; i++) {
+                    if (keep(refs[i], timestamps[i])) {
+                        sink.sample(refs[i], timestamps[i], bits[i]);
                     }
                 }
             } else if (type == RecordType.MIXED) {

@@ -11,6 +11,8 @@ public final class RecordType {
     public static final byte SAMPLES = 2;
     /** Samples of many series, one (ref, timestamp, value) entry each (format version 2). */
     public static final byte MIXED = 3;
+    /** Samples of many series with varint deltas from the first entry (format version 4). */
+    public static final byte COMPACT = 4;
 
     private RecordType() {
     }
@@ -24,6 +26,8 @@ public final class RecordType {
                 return "SAMPLES";
             case MIXED:
                 return "MIXED";
+            case COMPACT:
+                return "COMPACT";
             case (byte) 0xFF:
                 return "END";
             default:

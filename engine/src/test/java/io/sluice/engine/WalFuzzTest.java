@@ -301,10 +301,31 @@ class WalFuzzTest {
         if (room < 2) {
             return;
         }
-        byte type = new byte[] {RecordType.SERIES, RecordType.SAMPLES, RecordType.MIXED}[rnd.nextInt(3)];
+        byte type = new byte[] {RecordType.SERIES, RecordType.SAMPLES, RecordType.MIXED, RecordType.COMPACT}[rnd.nextInt(4)];
         int len;
         byte[] body;
-        if (type != RecordType.SERIES && rnd.nextBoolean()) {
+        if (type == RecordType.COMPACT && rnd.nextBoolean()) {
+            // A plausible COMPACT body: real or random base ref, small or random deltas, sometimes
+            // a varint or a length cut short, so decoding and replay's content checks both decide.
+            int n = 1 + rnd.nextInt(4);
+            org.agrona.concurrent.UnsafeBuffer u = new org.agrona.concurrent.UnsafeBuffer(
+                new byte[io.sluice.record.CompactRecord.maxBodyLength(n)]);
+            int p = io.sluice.record.CompactRecord.ENTRIES_OFFSET;
+            int id = rnd.nextInt(4) == 0 ? rnd.nextInt() : rnd.nextInt(8);
+            p = io.sluice.record.CompactRecord.writeFirstEntry(u, p, id, rnd.nextInt(300), rnd.nextLong());
+            for (int i = 1; i < n; i++) {
+                long dId = rnd.nextInt(4) == 0 ? rnd.nextLong() : rnd.nextInt(9) - 4;
+                long dTs = rnd.nextInt(4) == 0 ? rnd.nextLong() : rnd.nextInt(300) - 100;
+                p = io.sluice.record.CompactRecord.writeEntry(u, p, dId, dTs, rnd.nextLong());
+            }
+            io.sluice.record.CompactRecord.writeHeader(u, 0, n);
+            len = rnd.nextInt(5) == 0 ? Math.max(1, p - 1 - rnd.nextInt(3)) : p;
+            if (len > room) {
+                return;
+            }
+            body = new byte[len];
+            u.getBytes(0, body, 0, len);
+        } else if (type != RecordType.SERIES && type != RecordType.COMPACT && rnd.nextBoolean()) {
             // A plausible SAMPLES or MIXED body: the right length for its count, refs of real series
             // (or not), timestamps near the real ones, so replay's content checks are what decide.
             int n = 1 + rnd.nextInt(4);

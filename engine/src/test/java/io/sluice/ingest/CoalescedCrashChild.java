@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The child JVM of {@link CoalescedCrashTest}. Writes and acknowledges 100 samples of series
  * {@code a} and one of {@code b}, then commits {@code b}'s samples 1, 2, 3, ... one per commit
- * without waiting. The first time the shard writer has put a second event into one open MIXED
+ * without waiting. The first time the shard writer has put a second event into one open COMPACT
  * record, it prints {@code OPEN <entries> <committed samples>} and stops there, before the commit,
  * until the parent kills the process with SIGKILL.
  */

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Per-item commits share one MIXED record per batch. A child JVM is stopped on its shard writer
+ * Per-item commits share one COMPACT record per batch. A child JVM is stopped on its shard writer
  * after a second event went into the open record and before the record is committed, and is then
  * killed with SIGKILL: the entries are in the mapped segment (so in the page cache and the file),
  * but the frame has no length. Reopened, the directory holds exactly the samples of the committed
@@ -78,7 +78,8 @@ class CoalescedCrashTest {
         int end = frames.get(frames.size() - 1).end();
         assertEquals(0, Frames.wrap(image).getInt(end), "no frame length after the last committed frame");
         long entryBytes = 0;
-        for (int i = end + 8; i < end + 8 + 8 + 24 * open; i++) {
+        int entries = end + 8 + io.sluice.record.CompactRecord.ENTRIES_OFFSET;
+        for (int i = entries; i < entries + io.sluice.record.CompactRecord.MIN_ENTRY_LENGTH * open; i++) {
             entryBytes += image[i] != 0 ? 1 : 0;
         }
         assertTrue(entryBytes > 0, "the open record's entries were written into the segment");

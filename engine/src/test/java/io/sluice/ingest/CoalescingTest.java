@@ -4,7 +4,7 @@ import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.Sluice;
 import io.sluice.engine.SluiceConfig;
-import io.sluice.record.MixedRecord;
+import io.sluice.record.CompactRecord;
 import io.sluice.record.RecordType;
 import io.sluice.testing.Frames;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The small events of one batch share one MIXED record: with the writer held on its first event
+ * The small events of one batch share one COMPACT record: with the writer held on its first event
  * while a producer commits 500 single samples (of two series, and with duplicates and out-of-order
  * samples among them), the next batch is written as one frame with every accepted sample, in commit
  * order, and the rejected ones counted; a run of 3 or more samples closes the shared record first.
@@ -38,16 +38,20 @@ class CoalescingTest {
     }
 
     @Test
-    void theSmallEventsOfABatchBecomeOneMixedRecord() throws Exception {
+    void theSmallEventsOfABatchBecomeOneCompactRecord() throws Exception {
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        long refA;
+        long refB;
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).build())) {
             long a = db.series(Labels.of("s", "a"));
             long b = db.series(Labels.of("s", "b"));
+            refA = a;
+            refB = b;
             Appender app = db.appender();
             app.add(a, 0, 0);
             app.add(b, 0, 0);
-            db.awaitDurable(app.commit()); // both series logged: [SERIES, SERIES, MIXED(2)]
+            db.awaitDurable(app.commit()); // both series logged: [SERIES, SERIES, COMPACT(2)]
             ShardHandler.afterCoalesce = entries -> {
                 ShardHandler.afterCoalesce = null; // once
                 held.countDown();
@@ -81,27 +85,34 @@ class CoalescingTest {
         }
         List<Byte> types = new ArrayList<>();
         List<Integer> counts = new ArrayList<>();
+        int shared = -1;
         for (Path seg : Frames.segments(dir.resolve("shard-000"))) {
             byte[] image = Files.readAllBytes(seg);
             UnsafeBuffer buf = Frames.wrap(image);
             for (Frames.Frame f : Frames.frames(image)) {
                 types.add(f.type);
-                counts.add(f.type == RecordType.MIXED ? MixedRecord.count(buf, f.offset + 8) : 0);
-                if (f.type == RecordType.MIXED && MixedRecord.count(buf, f.offset + 8) == 490) {
+                counts.add(f.type == RecordType.COMPACT ? CompactRecord.count(buf, f.offset + 8) : 0);
+                if (f.type == RecordType.COMPACT && CompactRecord.count(buf, f.offset + 8) == 490) {
+                    shared = f.bodyLength;
+                    long[][] e = Frames.compactEntries(buf, f.offset + 8, f.bodyLength);
                     long previous = 0;
                     for (int k = 0; k < 490; k++) {
-                        long t = MixedRecord.timestamp(buf, f.offset + 8, k);
+                        long t = e[1][k];
                         assertTrue(t > previous, "commit order");
-                        assertEquals((double) t, MixedRecord.value(buf, f.offset + 8, k));
+                        assertEquals(Double.doubleToRawLongBits(t), e[2][k]);
+                        assertEquals(t % 2 == 0 ? refA : refB, e[0][k]);
                         previous = t;
                     }
                 }
             }
         }
-        assertEquals(List.of(RecordType.SERIES, RecordType.SERIES, RecordType.MIXED, RecordType.MIXED,
-            RecordType.MIXED, RecordType.SAMPLES), types);
+        assertEquals(List.of(RecordType.SERIES, RecordType.SERIES, RecordType.COMPACT, RecordType.COMPACT,
+            RecordType.COMPACT, RecordType.SAMPLES), types);
         // The held event's record, then all 501 later single-sample commits (490 accepted) in one frame.
         assertEquals(List.of(0, 0, 2, 1, 490, 0), counts);
+        // Each entry: a one-byte series delta, a one- or two-byte timestamp delta, the 8-byte value;
+        // a MIXED record would take 8 + 24 * 490 = 11,768 bytes.
+        assertTrue(shared > 24 + 490 * 10 && shared <= 24 + 490 * 11, "the shared record's body: " + shared + " bytes");
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
             assertEquals(496, db.replayReport().samples());
         }

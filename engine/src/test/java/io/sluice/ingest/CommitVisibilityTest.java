@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Readers see committed data only: at the moment a record's bytes are written but its frame is
- * not yet committed, no sample of that record is visible, for SAMPLES records and MIXED records.
+ * not yet committed, no sample of that record is visible, for SAMPLES records and COMPACT records.
  */
 class CommitVisibilityTest {
     @TempDir
@@ -36,7 +36,7 @@ class CommitVisibilityTest {
     }
 
     @Test
-    void noEntryOfAMixedRecordIsVisibleBeforeItsFrameIsCommitted() throws Exception {
+    void noEntryOfACompactRecordIsVisibleBeforeItsFrameIsCommitted() throws Exception {
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(1).build())) {
             int series = 50;
             long[] refs = new long[series];
@@ -59,7 +59,7 @@ class CommitVisibilityTest {
             for (int r = 0; r < 5; r++) {
                 round[0] = r;
                 for (long ref : refs) {
-                    app.add(ref, r, r); // one sample of each series: one MIXED record
+                    app.add(ref, r, r); // one sample of each series: one COMPACT record
                 }
                 db.awaitDurable(app.commit());
                 for (long ref : refs) {

@@ -78,25 +78,24 @@ public final class Frames {
         return frames(Files.readAllBytes(segment));
     }
 
-    /** Calls {@code sink} with (ref, timestamp) of every sample in the SAMPLES and MIXED frames of a segment image. */
+    /** Calls {@code sink} with (ref, timestamp) of every sample in the sample records of a segment image. */
     public static void samples(byte[] segment, BiConsumer<Long, Long> sink) {
-        UnsafeBuffer b = wrap(segment);
-        for (Frame f : frames(segment)) {
-            if (f.type == RecordType.SAMPLES) {
-                int body = f.offset + FrameDescriptor.BODY_OFFSET;
-                int count = SamplesRecord.count(b, body);
-                long ref = SamplesRecord.ref(b, body);
-                for (int i = 0; i < count; i++) {
-                    sink.accept(ref, SamplesRecord.timestamp(b, body, i));
-                }
-            } else if (f.type == RecordType.MIXED) {
-                int body = f.offset + FrameDescriptor.BODY_OFFSET;
-                int count = MixedRecord.count(b, body);
-                for (int i = 0; i < count; i++) {
-                    sink.accept(MixedRecord.ref(b, body, i), MixedRecord.timestamp(b, body, i));
-                }
-            }
+        samples(segment, (ref, ts, bits) -> sink.accept(ref, ts));
+    }
+
+    /**
+     * The entries of a COMPACT body in the segment image {@code b} (whose header names the shard):
+     * {refs, timestamps, value bits}; fails on a malformed body.
+     */
+    public static long[][] compactEntries(org.agrona.DirectBuffer b, int body, int length) {
+        int n = io.sluice.record.CompactRecord.count(b, body);
+        long[][] e = {new long[n], new long[n], new long[n]};
+        int shard = b.getInt(SegmentDescriptor.SHARD_OFFSET); // the segment's: the record does not store it
+        String bad = io.sluice.record.CompactRecord.decode(b, body, length, shard, e[0], e[1], e[2]);
+        if (bad != null) {
+            throw new AssertionError(bad);
         }
+        return e;
     }
 
     /** A sample as the log holds it. */
@@ -105,7 +104,7 @@ public final class Frames {
     }
 
     /**
-     * Calls {@code sink} with every sample of the SAMPLES and MIXED frames of a segment image, in log
+     * Calls {@code sink} with every sample of the SAMPLES, MIXED and COMPACT frames of a segment image, in log
      * order, up to the segment's end marker (bytes after it are not part of the log).
      */
     public static void samples(byte[] segment, SampleSink sink) {
@@ -128,6 +127,11 @@ public final class Frames {
                     int e = MixedRecord.entryOffset(body, i);
                     sink.sample(b.getLong(e + MixedRecord.ENTRY_REF), b.getLong(e + MixedRecord.ENTRY_TIMESTAMP),
                         b.getLong(e + MixedRecord.ENTRY_VALUE));
+                }
+            } else if (f.type == RecordType.COMPACT) {
+                long[][] e = compactEntries(b, body, f.bodyLength);
+                for (int i = 0; i < e[0].length; i++) {
+                    sink.sample(e[0][i], e[1][i], e[2][i]);
                 }
             }
         }
