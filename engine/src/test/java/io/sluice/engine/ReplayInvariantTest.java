@@ -64,10 +64,16 @@ class ReplayInvariantTest {
         assertNamed(openFails(wal, 1), 0, wal.frameOffset(0), "samples for series 0@0 before its series record");
     }
 
-    @Test
-    void aMixedEntryBeforeItsSeriesRecordIsCorruption() throws Exception {
-        WalBuilder wal = new WalBuilder(0, 1, SEGMENT).series(R0, A).mixed(R0, 1, 1.0, R1, 1, 2.0);
-        assertNamed(openFails(wal, 1), 0, wal.frameOffset(1), "mixed entry 1 for series 1@0 before its series record");
+    /** A MIXED or a COMPACT record of {@code entries} (ref, t, v, ...). */
+    private static WalBuilder entries(WalBuilder wal, String kind, double... entries) {
+        return kind.equals("mixed") ? wal.mixed(entries) : wal.compact(entries);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mixed", "compact"})
+    void anEntryBeforeItsSeriesRecordIsCorruption(String kind) throws Exception {
+        WalBuilder wal = entries(new WalBuilder(0, 1, SEGMENT).series(R0, A), kind, R0, 1, 1.0, R1, 1, 2.0);
+        assertNamed(openFails(wal, 1), 0, wal.frameOffset(1), kind + " entry 1 for series 1@0 before its series record");
     }
 
     @Test
@@ -77,11 +83,12 @@ class ReplayInvariantTest {
         assertNamed(openFails(wal, 1), 0, wal.frameOffset(2), "timestamp 5 of sample 0 is not after 5");
     }
 
-    @Test
-    void aMixedEntryNotAfterItsSeriesLastSampleIsCorruption() throws Exception {
-        WalBuilder wal = new WalBuilder(0, 1, SEGMENT).series(R0, A).series(R1, B)
-            .mixed(R0, 7, 1.0, R1, 3, 1.0, R0, 6, 1.0);
-        assertNamed(openFails(wal, 1), 0, wal.frameOffset(2), "timestamp 6 of mixed entry 2 is not after 7");
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mixed", "compact"})
+    void anEntryNotAfterItsSeriesLastSampleIsCorruption(String kind) throws Exception {
+        WalBuilder wal = entries(new WalBuilder(0, 1, SEGMENT).series(R0, A).series(R1, B), kind,
+            R0, 7, 1.0, R1, 3, 1.0, R0, 6, 1.0);
+        assertNamed(openFails(wal, 1), 0, wal.frameOffset(2), "timestamp 6 of " + kind + " entry 2 is not after 7");
     }
 
     @Test
@@ -115,20 +122,27 @@ class ReplayInvariantTest {
         assertNamed(openFails(wal, 2), 0, wal.frameOffset(0), "hashes to another shard");
     }
 
-    /** The three ways a MIXED entry can break the rules, at each position of a four-entry record. */
-    static Stream<Arguments> badMixedEntries() {
+    /**
+     * The ways an entry of a MIXED or COMPACT record can break the rules, at each position of a
+     * four-entry record (a COMPACT entry cannot name another shard: the record does not store one).
+     */
+    static Stream<Arguments> badEntries() {
         List<Arguments> out = new ArrayList<>();
-        for (String rule : new String[] {"unknown series", "not after", "wrong shard"}) {
-            for (int k = 0; k < 4; k++) {
-                out.add(Arguments.of(rule, k));
+        for (String kind : new String[] {"mixed", "compact"}) {
+            for (String rule : new String[] {"unknown series", "not after", "wrong shard"}) {
+                for (int k = 0; k < 4; k++) {
+                    if (!(kind.equals("compact") && rule.equals("wrong shard"))) {
+                        out.add(Arguments.of(kind, rule, k));
+                    }
+                }
             }
         }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "{0} at entry {1}")
-    @MethodSource("badMixedEntries")
-    void repairDropsAWholeMixedRecordWhoseEntryBreaksARuleAndKeepsTheStoreConsistent(String rule, int k)
+    @ParameterizedTest(name = "{0}: {1} at entry {2}")
+    @MethodSource("badEntries")
+    void repairDropsAWholeRecordWhoseEntryBreaksARuleAndKeepsTheStoreConsistent(String kind, String rule, int k)
         throws Exception {
         double bad;
         double badTs = 9;
@@ -153,13 +167,13 @@ class ReplayInvariantTest {
             System.arraycopy(e, 0, entries, 3 * i, 3);
         }
         Path dir = tmp.resolve("d");
-        new WalBuilder(0, 2, SEGMENT).series(R0, A).series(R1, B).samples(R0, 1, 10.0, 2, 20.0)
-            .mixed(entries).samples(R1, 2, 200.0).writeTo(dir);
+        entries(new WalBuilder(0, 2, SEGMENT).series(R0, A).series(R1, B).samples(R0, 1, 10.0, 2, 20.0), kind,
+            entries).samples(R1, 2, 200.0).writeTo(dir);
         SluiceConfig.Builder config = SluiceConfig.builder().dir(dir).shards(2).segmentSize(SEGMENT);
         try (Sluice db = Sluice.open(config.repair(true).build())) {
             assertTrue(db.replayReport().repaired());
             assertEquals(2, db.replayReport().shards().get(0).repair().droppedRecords(),
-                "the mixed record and the record after it");
+                "the " + kind + " record and the record after it");
             assertSamples(db, R0, new long[] {1, 2}, new double[] {10, 20});
             assertSamples(db, R1, new long[] {}, new double[] {});
             assertEquals(2, db.sampleCount(R0));

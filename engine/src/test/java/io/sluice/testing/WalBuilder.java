@@ -77,6 +77,27 @@ public final class WalBuilder {
         return frame(MixedRecord.bodyLength(n));
     }
 
+    /**
+     * A COMPACT record: {@code entries} = ref0, t0, v0, ref1, t1, v1, ...; only the local ids of the
+     * refs are stored (the record's shard is the log's).
+     */
+    public WalBuilder compact(double... entries) {
+        int n = entries.length / 3;
+        int body = offset + FrameDescriptor.BODY_OFFSET;
+        long ref0 = (long) entries[0];
+        long t0 = (long) entries[1];
+        int p = io.sluice.record.CompactRecord.writeFirstEntry(buf, body + io.sluice.record.CompactRecord.ENTRIES_OFFSET,
+            io.sluice.engine.SeriesRef.localId(ref0), t0, Double.doubleToRawLongBits(entries[2]));
+        for (int i = 1; i < n; i++) {
+            long ref = (long) entries[3 * i];
+            p = io.sluice.record.CompactRecord.writeEntry(buf, p,
+                (long) io.sluice.engine.SeriesRef.localId(ref) - io.sluice.engine.SeriesRef.localId(ref0),
+                (long) entries[3 * i + 1] - t0, Double.doubleToRawLongBits(entries[3 * i + 2]));
+        }
+        io.sluice.record.CompactRecord.writeHeader(buf, body, n);
+        return frame(p - body);
+    }
+
     private WalBuilder frame(int bodyLength) {
         int crc = new io.sluice.wal.FrameCrc().forFile(buf).of(bytes.duplicate(), offset + FrameDescriptor.BODY_OFFSET,
             bodyLength);
