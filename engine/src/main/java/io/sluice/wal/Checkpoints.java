@@ -120,11 +120,7 @@ public final class Checkpoints {
 
     /** The base position a checkpoint file name encodes, or -1. */
     public static long parseFileName(String name) {
-        if (!name.endsWith(SUFFIX)) {
-            return -1;
-        }
-        return SegmentDescriptor.parseFileName(name.substring(0, name.length() - SUFFIX.length())
-            + SegmentDescriptor.SUFFIX);
+        return SegmentDescriptor.parseFileName(name, SUFFIX);
     }
 
     /**

@@ -193,7 +193,15 @@ public final class SegmentDescriptor {
 
     /** The base position a segment file name encodes, or -1 if the name is not a segment name. */
     public static long parseFileName(String name) {
-        if (name.length() != 20 + SUFFIX.length() || !name.endsWith(SUFFIX)) {
+        return parseFileName(name, SUFFIX);
+    }
+
+    /**
+     * The base position a file name of 20 decimal digits and {@code suffix} encodes (segments,
+     * checkpoints, spares), or -1 if the name is not of that form.
+     */
+    static long parseFileName(String name, String suffix) {
+        if (name.length() != 20 + suffix.length() || !name.endsWith(suffix)) {
             return -1;
         }
         long v = 0;

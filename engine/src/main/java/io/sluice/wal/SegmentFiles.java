@@ -77,35 +77,7 @@ public final class SegmentFiles {
     /** Creates a file of {@code kind}: see {@link #create(WalFileSystem, Path, int, int, long, long, boolean, boolean)}. */
     public static WalSegment create(WalFileSystem fs, Path dir, FileKind kind, int shard, int shardCount,
                                     long basePosition, long size, boolean touch, boolean durable) throws IOException {
-        Path tmp = tmpPath(dir, kind, basePosition);
-        Path path = path(dir, kind, basePosition);
-        fs.delete(tmp);
-        SegmentMapping mapping = null;
-        try {
-            if (kind == FileKind.WAL_SEGMENT) {
-                // Written, not only reserved: the writer's stores never convert an unwritten extent.
-                // Only until truncation has spares to recycle (docs/format/wal.md, "Recycled segments").
-                fs.preallocateWritten(tmp, size);
-            } else {
-                fs.preallocate(tmp, size);
-            }
-            mapping = fs.map(tmp, size);
-            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), kind, shard, shardCount,
-                basePosition, size, System.currentTimeMillis());
-            fs.force(mapping); // the header is durable before the name is
-            fs.rename(tmp, path);
-            fs.syncDirectory(dir);
-            if (touch) {
-                prefault(mapping, size);
-                if (durable) {
-                    fs.force(mapping);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            SegmentFiles.discard(fs, tmp, mapping, e);
-            throw e;
-        }
-        return new WalSegment(shard, path, basePosition, mapping);
+        return make(fs, dir, kind, null, shard, shardCount, basePosition, size, touch, durable);
     }
 
     /**
@@ -126,15 +98,29 @@ public final class SegmentFiles {
             fs.delete(spare);
             return null;
         }
-        Path tmp = tmpPath(dir, FileKind.WAL_SEGMENT, basePosition);
-        Path path = path(dir, FileKind.WAL_SEGMENT, basePosition);
+        return make(fs, dir, FileKind.WAL_SEGMENT, spare, shard, shardCount, basePosition, size, touch, durable);
+    }
+
+    /** A new file of {@code kind} if {@code spare} is null, else the spare recycled. */
+    private static WalSegment make(WalFileSystem fs, Path dir, FileKind kind, Path spare, int shard, int shardCount,
+                                   long basePosition, long size, boolean touch, boolean durable) throws IOException {
+        Path tmp = tmpPath(dir, kind, basePosition);
+        Path path = path(dir, kind, basePosition);
         fs.delete(tmp);
         SegmentMapping mapping = null;
         try {
-            fs.rename(spare, tmp);
+            if (spare != null) {
+                fs.rename(spare, tmp);
+            } else if (kind == FileKind.WAL_SEGMENT) {
+                // Written, not only reserved: the writer's stores never convert an unwritten extent.
+                // Only until truncation has spares to recycle (docs/format/wal.md, "Recycled segments").
+                fs.preallocateWritten(tmp, size);
+            } else {
+                fs.preallocate(tmp, size);
+            }
             mapping = fs.map(tmp, size);
-            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), FileKind.WAL_SEGMENT, shard,
-                shardCount, basePosition, size, System.currentTimeMillis(), SegmentDescriptor.FLAG_RECYCLED);
+            SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), kind, shard, shardCount,
+                basePosition, size, System.currentTimeMillis(), spare != null ? SegmentDescriptor.FLAG_RECYCLED : 0);
             fs.force(mapping); // the header is durable before the name is
             fs.rename(tmp, path);
             fs.syncDirectory(dir);

@@ -71,11 +71,7 @@ public final class SpareSegments {
 
     /** The base position a spare's name records, or -1 if {@code name} is not a spare's name. */
     public static long parseFileName(String name) {
-        if (!name.endsWith(SUFFIX)) {
-            return -1;
-        }
-        return SegmentDescriptor.parseFileName(name.substring(0, name.length() - SUFFIX.length())
-            + SegmentDescriptor.SUFFIX);
+        return SegmentDescriptor.parseFileName(name, SUFFIX);
     }
 
     /**

@@ -37,21 +37,6 @@ class SegmentRecyclingTest {
     @TempDir
     Path dir;
 
-    private static byte[] body(int i, int length) {
-        byte[] b = new byte[length];
-        b[0] = 7; // ShardWalTest.Collect's plausible type
-        for (int k = 1; k < length; k++) {
-            b[k] = (byte) (i * 31 + k);
-        }
-        return b;
-    }
-
-    private static void append(ShardWal wal, byte[] body) throws IOException {
-        int frame = wal.reserve(body.length);
-        wal.buffer().putBytes(frame + FrameDescriptor.BODY_OFFSET, body);
-        wal.commit(frame, body.length);
-    }
-
     private ReplayOutcome replay(ShardWalTest.Collect into) throws IOException {
         return ShardLogReader.replay(FS, dir, 0, 1, into, false, new WalSegments());
     }
@@ -81,8 +66,8 @@ class SegmentRecyclingTest {
         int n = 0;
         try (ShardWal wal = open(new ShardWalTest.Collect())) {
             while (wal.sealedCount() < 2) {
-                byte[] b = body(n++, BODY);
-                append(wal, b);
+                byte[] b = ShardWalTest.body(n++, BODY);
+                ShardWalTest.append(wal, b);
                 if (wal.position() > SIZE) {
                     kept.add(b); // in segment 1 or 2: still in the log after segment 0 goes
                 }
@@ -93,17 +78,17 @@ class SegmentRecyclingTest {
             wal.spares().retire(FS, gone);
             assertEquals(1, wal.spares().count());
             while (wal.sealedCount() < 2) { // fill segment 2; the next roll recycles segment 0's file
-                byte[] b = body(n++, BODY);
-                append(wal, b);
+                byte[] b = ShardWalTest.body(n++, BODY);
+                ShardWalTest.append(wal, b);
                 kept.add(b);
             }
             // The last append rolled into the recycled file: it is that file's first frame.
-            byte[] first = body(n++, firstBody);
-            append(wal, first);
+            byte[] first = ShardWalTest.body(n++, firstBody);
+            ShardWalTest.append(wal, first);
             kept.add(first);
             for (int i = 0; i < more; i++) {
-                byte[] b = body(n++, BODY);
-                append(wal, b);
+                byte[] b = ShardWalTest.body(n++, BODY);
+                ShardWalTest.append(wal, b);
                 kept.add(b);
             }
             assertEquals(0, wal.spares().count(), "the spare was recycled");

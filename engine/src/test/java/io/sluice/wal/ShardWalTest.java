@@ -48,7 +48,7 @@ class ShardWalTest {
         }
     }
 
-    private static byte[] body(int i, int length) {
+    static byte[] body(int i, int length) {
         byte[] b = new byte[length];
         b[0] = TYPE;
         for (int k = 1; k < length; k++) {
@@ -57,7 +57,7 @@ class ShardWalTest {
         return b;
     }
 
-    private static long append(ShardWal wal, byte[] body) throws IOException {
+    static long append(ShardWal wal, byte[] body) throws IOException {
         int frame = wal.reserve(body.length);
         wal.buffer().putBytes(frame + FrameDescriptor.BODY_OFFSET, body);
         return wal.commit(frame, body.length);
