@@ -248,7 +248,8 @@ public final class Sluice implements AutoCloseable {
 
         boolean forceOnRoll = config.durability().mode() != Durability.Mode.NONE;
         for (int s = 0; s < shards; s++) {
-            wals.add(ShardWal.resume(fs, shardDir(dir, s), s, shards, segmentSize, forceOnRoll, outcomes[s], preparer));
+            wals.add(ShardWal.resume(fs, shardDir(dir, s), s, shards, segmentSize, forceOnRoll, outcomes[s], preparer,
+                config.walTruncateSegments()));
         }
 
         // Readers hold the read side while they are inside mapped head-chunk files; close and retention's

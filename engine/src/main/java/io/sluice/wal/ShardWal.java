@@ -82,8 +82,20 @@ public final class ShardWal implements AutoCloseable {
     public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
                                   boolean forceOnRoll, ReplayOutcome replayed, SegmentPreparer preparer)
         throws IOException {
+        return resume(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed, preparer,
+            SpareSegments.MIN_CAPACITY);
+    }
+
+    /**
+     * As {@link #resume(WalFileSystem, Path, int, int, long, boolean, ReplayOutcome, SegmentPreparer)},
+     * keeping up to {@code spareCapacity} retired segments for recycling (the segments one
+     * truncation retires: {@code walTruncateSegments}).
+     */
+    public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
+                                  boolean forceOnRoll, ReplayOutcome replayed, SegmentPreparer preparer,
+                                  int spareCapacity) throws IOException {
         ShardWal wal = new ShardWal(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed.segments(),
-            preparer, SpareSegments.scan(fs, dir, segmentSize));
+            preparer, SpareSegments.scan(fs, dir, segmentSize, spareCapacity));
         wal.checkpoint = replayed.checkpoint();
         WalSegment[] existing = replayed.segments().snapshot();
         if (existing.length == 0) {

@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * A recycled segment's blocks are allocated and written, so the writer's stores into it never
  * allocate a block or convert an unwritten extent (docs/format/wal.md, "Recycled segments").
  *
- * <p>The pool holds at most {@link #MAX_SPARES} files; truncation deletes what does not fit. Spares
+ * <p>The pool holds at most {@link #capacity()} files, the segments one truncation retires
+ * ({@code walTruncateSegments}, at least {@link #MIN_CAPACITY}); truncation deletes what does not fit. Spares
  * are not part of the log: replay ignores them, and {@link #scan} re-adopts them on open (a spare of
  * another size, left by a different segment-size setting, is deleted).
  *
@@ -22,42 +23,40 @@ public final class SpareSegments {
     /** Suffix of a spare segment file, after the 20-digit base position it had when it was retired. */
     public static final String SUFFIX = ".free";
     /**
-     * Spares kept per shard. In steady state truncation retires one segment per roll-over and the
-     * preparer recycles one, so the pool holds one or two; the bound caps the disk a shard keeps
-     * beyond its live segments (two segment sizes).
+     * The least capacity. A truncation retires every sealed segment once there are
+     * {@code walTruncateSegments} of them (default 2) and the next roll-overs recycle them, so a pool
+     * of that many recycles every segment in steady state; the capacity caps the disk a shard keeps
+     * beyond its live segments.
      */
-    public static final int MAX_SPARES = 2;
+    public static final int MIN_CAPACITY = 2;
 
     private static final System.Logger LOG = System.getLogger("io.sluice.wal");
 
     private final ConcurrentLinkedDeque<Path> spares = new ConcurrentLinkedDeque<>();
     private final long segmentSize;
+    private final int capacity;
 
-    private SpareSegments(long segmentSize) {
+    private SpareSegments(long segmentSize, int capacity) {
         this.segmentSize = segmentSize;
-    }
-
-    /** An empty pool (no recycling happens until truncation retires segments into it). */
-    public static SpareSegments empty(long segmentSize) {
-        return new SpareSegments(segmentSize);
+        this.capacity = Math.max(MIN_CAPACITY, capacity);
     }
 
     /**
      * The spares a previous session left in {@code dir}: files of the segment size are kept (up to
-     * {@link #MAX_SPARES}), others deleted.
+     * the capacity, {@code max(MIN_CAPACITY, capacity)}), others deleted.
      */
-    public static SpareSegments scan(WalFileSystem fs, Path dir, long segmentSize) throws IOException {
-        SpareSegments pool = new SpareSegments(segmentSize);
+    public static SpareSegments scan(WalFileSystem fs, Path dir, long segmentSize, int capacity) throws IOException {
+        SpareSegments pool = new SpareSegments(segmentSize, capacity);
         for (Path f : fs.list(dir)) {
             String name = f.getFileName().toString();
             if (!name.endsWith(SUFFIX)) {
                 continue;
             }
-            if (parseFileName(name) >= 0 && fs.size(f) == segmentSize && pool.spares.size() < MAX_SPARES) {
+            if (parseFileName(name) >= 0 && fs.size(f) == segmentSize && pool.spares.size() < pool.capacity) {
                 pool.spares.add(f);
             } else {
                 LOG.log(System.Logger.Level.INFO, "deleting spare segment {0}: not of the segment size {1}, or"
-                    + " beyond the {2} kept", f, segmentSize, MAX_SPARES);
+                    + " beyond the {2} kept", f, segmentSize, pool.capacity);
                 fs.delete(f);
             }
         }
@@ -80,7 +79,7 @@ public final class SpareSegments {
      * directory afterwards.
      */
     public void retire(WalFileSystem fs, WalSegment gone) throws IOException {
-        if (spares.size() >= MAX_SPARES || gone.size() != segmentSize) {
+        if (spares.size() >= capacity || gone.size() != segmentSize) {
             fs.delete(gone.path());
             return;
         }
@@ -97,6 +96,11 @@ public final class SpareSegments {
     /** Spares in the pool now. */
     public int count() {
         return spares.size();
+    }
+
+    /** The most spares this pool keeps. */
+    public int capacity() {
+        return capacity;
     }
 
     /** The size of the segments this pool recycles. */

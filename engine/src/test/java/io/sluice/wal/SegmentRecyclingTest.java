@@ -164,9 +164,26 @@ class SegmentRecyclingTest {
     void aSpareOfAnotherSizeIsDeletedNotRecycled() throws IOException {
         Files.write(dir.resolve(SpareSegments.fileName(0)), new byte[4096]);
         Files.write(dir.resolve("not-a-spare.free"), new byte[(int) SIZE]);
-        SpareSegments pool = SpareSegments.scan(FS, dir, SIZE);
+        SpareSegments pool = SpareSegments.scan(FS, dir, SIZE, 2);
         assertEquals(0, pool.count());
         assertNull(pool.take());
         assertFalse(Files.exists(dir.resolve(SpareSegments.fileName(0))));
+    }
+
+    @Test
+    void thePoolKeepsAsManySparesAsOneTruncationRetires() throws IOException {
+        for (int i = 0; i < 4; i++) {
+            Files.write(dir.resolve(SpareSegments.fileName(i * SIZE)), new byte[(int) SIZE]);
+        }
+        SpareSegments pool = SpareSegments.scan(FS, dir, SIZE, 3);
+        assertEquals(3, pool.capacity());
+        assertEquals(3, pool.count(), "three kept");
+        long left;
+        try (var files = Files.list(dir)) {
+            left = files.count();
+        }
+        assertEquals(3, left, "the fourth deleted");
+        assertEquals(SpareSegments.MIN_CAPACITY, SpareSegments.scan(FS, dir, SIZE, 1).capacity(),
+            "never fewer than two");
     }
 }
