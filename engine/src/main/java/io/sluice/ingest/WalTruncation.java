@@ -142,6 +142,11 @@ final class WalTruncation implements Callable<Void> {
         }
     }
 
+    /** Receives one record's worth of kept samples. */
+    private interface RecordSink {
+        void record(long[] refs, long[] timestamps, long[] valueBits, int n) throws IOException;
+    }
+
     /** Receives one kept sample. */
     private interface KeptSink {
         void sample(long ref, long ts, long valueBits) throws IOException;
@@ -221,16 +226,19 @@ final class WalTruncation implements Callable<Void> {
 
         @Override
         public long framedBytes() throws IOException {
-            long[] kept = {0};
-            forEachKept((ref, ts, bits) -> kept[0]++);
-            long full = kept[0] / ENTRIES_PER_RECORD;
-            int rest = (int) (kept[0] % ENTRIES_PER_RECORD);
-            return full * FrameDescriptor.framedLength(MixedRecord.bodyLength(ENTRIES_PER_RECORD))
-                + (rest == 0 ? 0 : FrameDescriptor.framedLength(MixedRecord.bodyLength(rest)));
+            long[] framed = {0};
+            forEachRecord((refs, tss, values, n) ->
+                framed[0] += FrameDescriptor.framedLength(CompactRecord.bodyLength(refs, tss, n)));
+            return framed[0];
         }
 
         @Override
         public void write(Checkpoints.FrameWriter out) throws IOException {
+            forEachRecord((refs, tss, values, n) -> record(out, refs, tss, values, n));
+        }
+
+        /** The kept samples in COMPACT records of up to {@link #ENTRIES_PER_RECORD} entries, in log order. */
+        private void forEachRecord(RecordSink sink) throws IOException {
             long[] refs = new long[ENTRIES_PER_RECORD];
             long[] tss = new long[ENTRIES_PER_RECORD];
             long[] values = new long[ENTRIES_PER_RECORD];
@@ -240,26 +248,19 @@ final class WalTruncation implements Callable<Void> {
                 tss[n[0]] = ts;
                 values[n[0]] = bits;
                 if (++n[0] == ENTRIES_PER_RECORD) {
-                    record(out, refs, tss, values, n[0]);
+                    sink.record(refs, tss, values, n[0]);
                     n[0] = 0;
                 }
             });
             if (n[0] > 0) {
-                record(out, refs, tss, values, n[0]);
+                sink.record(refs, tss, values, n[0]);
             }
         }
 
         private void record(Checkpoints.FrameWriter out, long[] refs, long[] tss, long[] values, int n)
             throws IOException {
-            int body = out.reserve(MixedRecord.bodyLength(n));
-            MutableDirectBuffer buf = out.buffer();
-            MixedRecord.writeHeader(buf, body, n);
-            for (int i = 0; i < n; i++) {
-                int e = MixedRecord.entryOffset(body, i);
-                buf.putLong(e + MixedRecord.ENTRY_REF, refs[i]);
-                buf.putLong(e + MixedRecord.ENTRY_TIMESTAMP, tss[i]);
-                buf.putLong(e + MixedRecord.ENTRY_VALUE, values[i]);
-            }
+            int body = out.reserve(CompactRecord.bodyLength(refs, tss, n));
+            CompactRecord.write(out.buffer(), body, refs, tss, values, n);
             out.commit();
         }
     }

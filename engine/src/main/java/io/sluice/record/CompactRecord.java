@@ -79,6 +79,44 @@ public final class CompactRecord {
         return p + 8;
     }
 
+    /**
+     * The body length of a record of the {@code n} entries (refs, timestamps) given, as
+     * {@link #write} encodes them.
+     */
+    public static int bodyLength(long[] refs, long[] timestamps, int n) {
+        int length = ENTRIES_OFFSET;
+        long id0 = SeriesRef.localId(refs[0]);
+        for (int i = 0; i < n; i++) {
+            long id = SeriesRef.localId(refs[i]);
+            length += i == 0
+                ? varintLength(id) + varintLength(zigzag(timestamps[0]))
+                : varintLength(zigzag(id - id0)) + varintLength(zigzag(timestamps[i] - timestamps[0]));
+            length += 8;
+        }
+        return length;
+    }
+
+    /**
+     * Writes a whole record of {@code n} entries of one shard at {@code body}.
+     *
+     * @return its body length ({@link #bodyLength(long[], long[], int)})
+     */
+    public static int write(MutableDirectBuffer buf, int body, long[] refs, long[] timestamps, long[] valueBits,
+                            int n) {
+        int id0 = SeriesRef.localId(refs[0]);
+        int p = writeFirstEntry(buf, body + ENTRIES_OFFSET, id0, timestamps[0], valueBits[0]);
+        for (int i = 1; i < n; i++) {
+            p = writeEntry(buf, p, (long) SeriesRef.localId(refs[i]) - id0, timestamps[i] - timestamps[0],
+                valueBits[i]);
+        }
+        writeHeader(buf, body, n);
+        return p - body;
+    }
+
+    private static int varintLength(long v) {
+        return v == 0 ? 1 : (64 - Long.numberOfLeadingZeros(v) + 6) / 7;
+    }
+
     public static int count(DirectBuffer buf, int body) {
         return buf.getInt(body + COUNT_OFFSET);
     }

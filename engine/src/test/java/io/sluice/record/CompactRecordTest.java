@@ -58,6 +58,17 @@ class CompactRecordTest {
             UnsafeBuffer buf = new UnsafeBuffer(new byte[CompactRecord.maxBodyLength(n)]);
             int length = encode(buf, ids, ts, bits);
             assertTrue(length <= CompactRecord.maxBodyLength(n));
+            // The whole-record writer (checkpoints) and its sizing agree with the entry writer (the shard writer).
+            long[] asRefs = new long[n];
+            for (int i = 0; i < n; i++) {
+                asRefs[i] = SeriesRef.of(SHARD, ids[i]);
+            }
+            UnsafeBuffer whole = new UnsafeBuffer(new byte[CompactRecord.maxBodyLength(n)]);
+            assertEquals(length, CompactRecord.bodyLength(asRefs, ts, n), "seed " + seed);
+            assertEquals(length, CompactRecord.write(whole, 0, asRefs, ts, bits, n), "seed " + seed);
+            for (int i = 0; i < length; i++) {
+                assertEquals(buf.getByte(i), whole.getByte(i), "seed " + seed + " byte " + i);
+            }
             assertTrue(CompactRecord.plausible(buf, 0, length), "seed " + seed);
             long[] refs = new long[n];
             long[] ts2 = new long[n];

@@ -83,19 +83,15 @@ public final class WalBuilder {
      */
     public WalBuilder compact(double... entries) {
         int n = entries.length / 3;
-        int body = offset + FrameDescriptor.BODY_OFFSET;
-        long ref0 = (long) entries[0];
-        long t0 = (long) entries[1];
-        int p = io.sluice.record.CompactRecord.writeFirstEntry(buf, body + io.sluice.record.CompactRecord.ENTRIES_OFFSET,
-            io.sluice.engine.SeriesRef.localId(ref0), t0, Double.doubleToRawLongBits(entries[2]));
-        for (int i = 1; i < n; i++) {
-            long ref = (long) entries[3 * i];
-            p = io.sluice.record.CompactRecord.writeEntry(buf, p,
-                (long) io.sluice.engine.SeriesRef.localId(ref) - io.sluice.engine.SeriesRef.localId(ref0),
-                (long) entries[3 * i + 1] - t0, Double.doubleToRawLongBits(entries[3 * i + 2]));
+        long[] refs = new long[n];
+        long[] ts = new long[n];
+        long[] bits = new long[n];
+        for (int i = 0; i < n; i++) {
+            refs[i] = (long) entries[3 * i];
+            ts[i] = (long) entries[3 * i + 1];
+            bits[i] = Double.doubleToRawLongBits(entries[3 * i + 2]);
         }
-        io.sluice.record.CompactRecord.writeHeader(buf, body, n);
-        return frame(p - body);
+        return frame(io.sluice.record.CompactRecord.write(buf, offset + FrameDescriptor.BODY_OFFSET, refs, ts, bits, n));
     }
 
     private WalBuilder frame(int bodyLength) {

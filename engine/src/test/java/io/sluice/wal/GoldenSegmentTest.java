@@ -516,23 +516,24 @@ class GoldenSegmentTest {
     }
 
     /** Version 3: two samples the head had not put into forced chunks, as one MIXED record. */
+    /**
+     * Two samples the head had not put into forced chunks: one COMPACT record (version 4; the
+     * version-3 golden holds them as a MIXED record), as the truncation writes them.
+     */
     static final class GoldenSamples implements Checkpoints.Content {
+        private static final long[] REFS = {0, 1L << 16};
+        private static final long[] TIMESTAMPS = {7000, 7001};
+        private static final long[] VALUES = {Double.doubleToRawLongBits(7.5), Double.doubleToRawLongBits(Double.NaN)};
+
         @Override
         public long framedBytes() {
-            return FrameDescriptor.framedLength(MixedRecord.bodyLength(2));
+            return FrameDescriptor.framedLength(CompactRecord.bodyLength(REFS, TIMESTAMPS, 2));
         }
 
         @Override
         public void write(Checkpoints.FrameWriter out) throws java.io.IOException {
-            int body = out.reserve(MixedRecord.bodyLength(2));
-            org.agrona.MutableDirectBuffer b = out.buffer();
-            MixedRecord.writeHeader(b, body, 2);
-            b.putLong(MixedRecord.entryOffset(body, 0) + MixedRecord.ENTRY_REF, 0);
-            b.putLong(MixedRecord.entryOffset(body, 0) + MixedRecord.ENTRY_TIMESTAMP, 7000);
-            b.putDouble(MixedRecord.entryOffset(body, 0) + MixedRecord.ENTRY_VALUE, 7.5);
-            b.putLong(MixedRecord.entryOffset(body, 1) + MixedRecord.ENTRY_REF, 1L << 16);
-            b.putLong(MixedRecord.entryOffset(body, 1) + MixedRecord.ENTRY_TIMESTAMP, 7001);
-            b.putDouble(MixedRecord.entryOffset(body, 1) + MixedRecord.ENTRY_VALUE, Double.NaN);
+            int body = out.reserve(CompactRecord.bodyLength(REFS, TIMESTAMPS, 2));
+            CompactRecord.write(out.buffer(), body, REFS, TIMESTAMPS, VALUES, 2);
             out.commit();
         }
     }
@@ -605,14 +606,25 @@ class GoldenSegmentTest {
         assertEquals(0, SeriesRecord.ref(b, frames.get(1).offset + 8));
         assertEquals(B, SeriesRecord.labels(b, frames.get(2).offset + 8, frames.get(2).bodyLength));
         assertEquals(1L << 16, SeriesRecord.ref(b, frames.get(2).offset + 8));
-        Frames.Frame mixed = frames.get(3);
-        assertEquals(RecordType.MIXED, mixed.type);
-        int body = mixed.offset + 8;
-        assertEquals(2, MixedRecord.count(b, body));
-        assertEquals(7000, MixedRecord.timestamp(b, body, 0));
-        assertEquals(7.5, MixedRecord.value(b, body, 0));
-        assertEquals(1L << 16, MixedRecord.ref(b, body, 1));
-        assertTrue(Double.isNaN(MixedRecord.value(b, body, 1)));
+        Frames.Frame samples = frames.get(3);
+        int body = samples.offset + 8;
+        if (version == 3) {
+            assertEquals(RecordType.MIXED, samples.type);
+            assertEquals(2, MixedRecord.count(b, body));
+            assertEquals(7000, MixedRecord.timestamp(b, body, 0));
+            assertEquals(7.5, MixedRecord.value(b, body, 0));
+            assertEquals(1L << 16, MixedRecord.ref(b, body, 1));
+            assertTrue(Double.isNaN(MixedRecord.value(b, body, 1)));
+        } else {
+            assertEquals(RecordType.COMPACT, samples.type);
+            long[][] e = Frames.compactEntries(b, body, samples.bodyLength);
+            assertArrayEquals(new long[] {0, 1L << 16}, e[0]);
+            assertArrayEquals(new long[] {7000, 7001}, e[1]);
+            assertEquals(7.5, Double.longBitsToDouble(e[2][0]));
+            assertTrue(Double.isNaN(Double.longBitsToDouble(e[2][1])));
+            // local id 0, zigzag(7000) = 14000 in 2 bytes, 8; delta +1 (zigzag 2), delta +1 (2), 8
+            assertEquals(CompactRecord.ENTRIES_OFFSET + 11 + 10, samples.bodyLength);
+        }
         assertEquals(FrameDescriptor.TYPE_END, frames.get(4).type);
         for (int i = frames.get(4).end(); i < image.length; i++) {
             assertEquals(0, image[i], "zeros up to the file's length");
