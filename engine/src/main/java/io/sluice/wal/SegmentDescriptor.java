@@ -50,8 +50,9 @@ public final class SegmentDescriptor {
     public static final int FLAGS_OFFSET = 48;
     /**
      * Flag: the file is a recycled segment. The bytes after its last frame are not zeros but what an
-     * earlier life of the file held, with every frame length of it zeroed (format/wal.md, "Recycled
-     * segments"): replay resumes after the last valid frame without zeroing or reporting a torn tail.
+     * earlier life of the file held, frames whose checksums cover another base position ({@link
+     * FrameCrc}; format/wal.md, "Recycled segments"): replay resumes after the last valid frame
+     * without zeroing or reporting a torn tail.
      */
     public static final int FLAG_RECYCLED = 1;
     public static final int HEADER_CRC_OFFSET = 60;

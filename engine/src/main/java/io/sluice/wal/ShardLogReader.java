@@ -25,8 +25,8 @@ import static io.sluice.wal.FrameDescriptor.framedLength;
  *   <li>In the last segment, a bad or missing frame with no valid frame after it is a torn tail:
  *       the rest of the segment is zeroed (so stale bytes can never look like a frame later), the
  *       cut is logged and counted, and appending resumes there. In a recycled segment the bytes
- *       after the last frame are the file's earlier life (every old frame length zeroed): appending
- *       resumes there without zeroing or counting them.</li>
+ *       after the last frame are the file's earlier life (frames whose checksums cover another base
+ *       position): appending resumes there without zeroing or counting them.</li>
  *   <li>Anything else (a bad frame in an earlier segment, a valid frame after a bad one, a bad
  *       header, a missing segment, an earlier segment without its end marker) is corruption:
  *       {@link WalCorruptionException} names the segment and offset, unless {@code repair} is set;
@@ -271,7 +271,8 @@ public final class ShardLogReader {
                 long highWater = Math.max(scan[1], off);
                 if (recycled) {
                     // The bytes after the chain are the file's earlier life, not a torn write: they are
-                    // overwritten as the writer appends, never read as frames (every old length is zero).
+                    // overwritten as the writer appends, never read as frames (their checksums cover the
+                    // file's old base position).
                     highWater = off;
                 }
                 if (highWater > off) {

@@ -76,20 +76,10 @@ public final class ShardWal implements AutoCloseable {
      * Continues the log that replay left behind: appends after its last valid frame, or starts a new
      * segment if there is none or the last one is sealed.
      *
-     * @param forceOnRoll force a segment before moving past it (any mode but NONE)
-     * @param preparer    creates next segments in the background; null to create them on this thread
-     */
-    public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
-                                  boolean forceOnRoll, ReplayOutcome replayed, SegmentPreparer preparer)
-        throws IOException {
-        return resume(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed, preparer,
-            SpareSegments.MIN_CAPACITY);
-    }
-
-    /**
-     * As {@link #resume(WalFileSystem, Path, int, int, long, boolean, ReplayOutcome, SegmentPreparer)},
-     * keeping up to {@code spareCapacity} retired segments for recycling (the segments one
-     * truncation retires: {@code walTruncateSegments}).
+     * @param forceOnRoll   force a segment before moving past it (any mode but NONE)
+     * @param preparer      creates next segments in the background; null to create them on this thread
+     * @param spareCapacity retired segments kept for recycling (the segments one truncation retires:
+     *                      {@code walTruncateSegments})
      */
     public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
                                   boolean forceOnRoll, ReplayOutcome replayed, SegmentPreparer preparer,
@@ -116,7 +106,7 @@ public final class ShardWal implements AutoCloseable {
     /** Resume without a background preparer: new segments are created on the writer's thread. */
     public static ShardWal resume(WalFileSystem fs, Path dir, int shard, int shardCount, long segmentSize,
                                   boolean forceOnRoll, ReplayOutcome replayed) throws IOException {
-        return resume(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed, null);
+        return resume(fs, dir, shard, shardCount, segmentSize, forceOnRoll, replayed, null, SpareSegments.MIN_CAPACITY);
     }
 
     /**
