@@ -1,13 +1,11 @@
 package io.sluice.bench;
 
-import com.lmax.disruptor.BatchEventProcessor;
-import com.lmax.disruptor.BatchEventProcessorBuilder;
-import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
 import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.WaitStrategyKind;
-import io.sluice.ingest.WaitStrategies;
+import io.sluice.ingest.Lane;
+import io.sluice.ingest.Lanes;
 import io.sluice.wal.MappedWalFileSystem;
 import io.sluice.wal.SegmentMapping;
 import io.sluice.wal.ZeroFill;
@@ -21,15 +19,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
- * The latency floor of a {@code load --rate} run: the engine's ring as the engine builds it (a
- * multi-producer Disruptor ring of the same size, events carrying up to {@code eventCapacity}
- * samples, the same wait strategy, one batch processor), fed by the same producers with the same
- * pacing, but with a handler that only copies each event's samples into heap arrays it already owns
- * and records publish→handled latency at the end of each batch, per sample, exactly as the shard
- * handler records publish→appended. No WAL, no head, no file, no other thread: what is left is the
+ * The floor of a {@code load} run: the engine's ring as the engine builds it ({@link Lanes}: a
+ * single-producer Disruptor ring of the same size per producer thread, events carrying up to
+ * {@code eventCapacity} samples, the same wait strategy, one consumer thread polling them all),
+ * fed by the same producers with the same pacing, but with a handler that only copies each event's
+ * samples into heap arrays it already owns and records publish→handled latency at the end of each
+ * batch, per sample, exactly as the shard handler records publish→appended. No WAL, no head, no file, no other thread: what is left is the
  * ring, the scheduler and the JIT on this machine, in the same process and run.
  *
  * <p>{@link Kind#MAPPED} adds the best case of an mmap append to that handler: it also writes each
@@ -71,9 +68,8 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         }
     }
 
-    private final RingBuffer<Event> ring;
-    private final BatchEventProcessor<Event> processor;
-    private final Thread thread;
+    private final Lanes<Event> lanes;
+    private volatile Throwable failure;
     private final int capacity;
     private final Recorder recorder = new Recorder(TimeUnit.HOURS.toNanos(1), 3);
     private int nextId;
@@ -112,14 +108,9 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
             this.mapping = null;
             this.store = null;
         }
-        this.ring = RingBuffer.createMultiProducer(() -> new Event(eventCapacity), ringSize,
-            WaitStrategies.create(waitStrategy));
-        Handler handler = new Handler(ringSize);
-        this.processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), handler);
-        ring.addGatingSequences(processor.getSequence());
-        this.thread = new Thread(processor, "floor-handler");
-        thread.setDaemon(true);
-        thread.start();
+        this.lanes = new Lanes<>(ringSize, () -> new Event(eventCapacity), waitStrategy,
+            java.util.List.of(new Handler(ringSize)), "floor-handler-");
+        lanes.start();
     }
 
     @Override
@@ -166,18 +157,15 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
 
     /** Waits until the handler has taken every published event, stops it, and returns what it recorded. */
     Histogram stop() throws InterruptedException {
-        long cursor = ring.getCursor();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (processor.getSequence().get() < cursor && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(100_000);
+        lanes.stop(TimeUnit.SECONDS.toMillis(30)); // takes every published event first
+        if (failure != null) {
+            throw new IllegalStateException("the floor's handler failed: " + failure, failure);
         }
-        processor.halt();
-        thread.join(TimeUnit.SECONDS.toMillis(10));
         return recorder.getIntervalHistogram();
     }
 
     /** Copies samples into owned heap memory; records latency at the end of each batch. */
-    private final class Handler implements EventHandler<Event> {
+    private final class Handler implements Lanes.Consumer<Event> {
         private final long[] timestamps = new long[STORE];
         private final long[] values = new long[STORE];
         private final int[] ids = new int[STORE];
@@ -194,7 +182,29 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         }
 
         @Override
-        public void onEvent(Event e, long sequence, boolean endOfBatch) {
+        public void onStart() {
+        }
+
+        @Override
+        public void taken(Lane<Event> lane, long sequence) {
+        }
+
+        @Override
+        public void endOfBatch() {
+            flush();
+        }
+
+        @Override
+        public void idle() {
+        }
+
+        @Override
+        public void fail(Throwable cause) {
+            failure = cause; // reported by stop()
+        }
+
+        @Override
+        public void onEvent(Event e) {
             int n = e.count;
             if (at + n > STORE) {
                 at = 0;
@@ -221,9 +231,6 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
             }
             origins[events] = e.originNanos;
             counts[events++] = n;
-            if (endOfBatch) {
-                flush();
-            }
         }
 
         private void flush() {
@@ -243,11 +250,13 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         private final double[] values = new double[capacity];
         private int staged;
         private long last = -1;
+        private Lane<Event> lane;
+        private RingBuffer<Event> ring;
 
         @Override
         public void add(long ref, long timestamp, double value) {
             if (staged == capacity) {
-                publish(System.nanoTime());
+                publish(System.nanoTime(), true);
             }
             ids[staged] = (int) ref;
             timestamps[staged] = timestamp;
@@ -261,18 +270,26 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
 
         @Override
         public long commit() {
-            return commit(System.nanoTime());
+            if (staged > 0) {
+                publish(System.nanoTime(), true);
+            }
+            return last;
         }
 
         @Override
         public long commit(long originNanos) {
             if (staged > 0) {
-                publish(originNanos);
+                publish(originNanos, false);
             }
             return last;
         }
 
-        private void publish(long originNanos) {
+        /** As the engine's appender: {@code now} says whether the origin is the clock at this publish. */
+        private void publish(long originNanos, boolean now) {
+            if (ring == null) {
+                lane = lanes.acquire(); // the publishing thread's ring, as the engine's appender takes it
+                ring = lane.ring();
+            }
             long seq = ring.next();
             Event e = ring.get(seq);
             System.arraycopy(ids, 0, e.ids, 0, staged);
@@ -281,8 +298,9 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
             e.count = staged;
             e.originNanos = originNanos;
             ring.publish(seq);
+            lanes.signal(lane, originNanos, now);
             staged = 0;
-            last = seq;
+            last = lane.sequence(seq);
         }
 
         @Override

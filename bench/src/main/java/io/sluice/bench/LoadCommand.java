@@ -567,16 +567,14 @@ final class LoadCommand implements Callable<Integer> {
                 atWarmup = db.metrics();
                 warmupEnd = System.nanoTime();
             }
-            long lastSeq = -1;
             for (Producer p : ps) {
                 p.thread.join();
-                lastSeq = Math.max(lastSeq, p.lastSequence);
             }
             if (failure.get() != null) {
                 throw new IOException("producer failed: " + SluiceBench.oneLine(failure.get()), failure.get());
             }
-            if (lastSeq >= 0) {
-                db.awaitDurable(lastSeq);
+            for (Producer p : ps) {
+                db.awaitDurable(p.lastSequence); // each producer's own ring: one wait each
             }
             long end = System.nanoTime();
             db.endMetricsInterval(); // the last, partial interval goes to the log too

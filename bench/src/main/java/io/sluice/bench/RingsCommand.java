@@ -3,11 +3,13 @@ package io.sluice.bench;
 import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventPoller;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import io.sluice.engine.WaitStrategyKind;
-import io.sluice.ingest.WaitStrategies;
+import io.sluice.ingest.Lane;
+import io.sluice.ingest.Lanes;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -37,8 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * arrive complete and in order: a shape that loses, duplicates or reorders an item fails the run.
  *
  * <ul>
- *   <li>{@code mp-backoff}: the engine's ring today: one multi-producer Disruptor ring, the
- *       engine's {@code BACKOFF} wait strategy (spin, yield, then a lite lock that every publish
+ *   <li>{@code lanes}: the engine's ring ({@link Lanes}): a single-producer Disruptor ring per
+ *       producer thread, one consumer thread polling them all, the engine's {@code BACKOFF} idle
+ *       (spin, yield, then park, woken by a publisher that finds it asleep);</li>
+ *   <li>{@code mp-backoff}: the engine's ring before it: one multi-producer Disruptor ring,
+ *       Disruptor's phased backoff (spin 10 us, yield 100 us, then a lite lock that every publish
  *       signals), one batch processor;</li>
  *   <li>{@code mp-yielding}: the same ring with a yielding wait strategy (publish signals
  *       nothing);</li>
@@ -53,7 +58,7 @@ import java.util.concurrent.atomic.AtomicLong;
     description = "Measure ring shapes for per-item commits: P producers, one item per publish, one consumer (no"
         + " Sluice code).")
 final class RingsCommand implements Callable<Integer> {
-    static final List<String> SHAPES = List.of("mp-backoff", "mp-yielding", "sp-per-producer", "agrona-m2o",
+    static final List<String> SHAPES = List.of("lanes", "mp-backoff", "mp-yielding", "sp-per-producer", "agrona-m2o",
         "agrona-o2o-per-producer");
     private static final int ITEM = 24;
     private static final int MSG_TYPE = 1;
@@ -66,7 +71,7 @@ final class RingsCommand implements Callable<Integer> {
     List<Integer> producers = List.of(1, 2, 4, 8);
 
     @Option(names = "--shapes", paramLabel = "S,...", split = ",",
-        description = "shapes to run, of: mp-backoff, mp-yielding, sp-per-producer, agrona-m2o,"
+        description = "shapes to run, of: lanes, mp-backoff, mp-yielding, sp-per-producer, agrona-m2o,"
             + " agrona-o2o-per-producer (default: all)")
     List<String> shapes = SHAPES;
 
@@ -236,8 +241,11 @@ final class RingsCommand implements Callable<Integer> {
 
     private Shape create(String shape, int producers) {
         switch (shape) {
+            case "lanes":
+                return new EngineLanes(ringSize, producers);
             case "mp-backoff":
-                return new DisruptorMp(ringSize, WaitStrategies.create(WaitStrategyKind.BACKOFF));
+                return new DisruptorMp(ringSize, PhasedBackoffWaitStrategy.withLiteLock(10, 100,
+                    java.util.concurrent.TimeUnit.MICROSECONDS));
             case "mp-yielding":
                 return new DisruptorMp(ringSize, new YieldingWaitStrategy());
             case "sp-per-producer":
@@ -310,6 +318,78 @@ final class RingsCommand implements Callable<Integer> {
             watcher.start();
             processor.run();
             checker.flush();
+        }
+    }
+
+    /** The engine's {@link Lanes}: a ring per producer thread, its consumer thread, its idle and wake-up. */
+    private static final class EngineLanes implements Shape, Lanes.Consumer<Item> {
+        final Lanes<Item> lanes;
+        final List<Lane<Item>> rings = new ArrayList<>();
+        volatile Checker checker;
+
+        EngineLanes(int size, int producers) {
+            lanes = new Lanes<>(size, Item::new, WaitStrategyKind.BACKOFF, List.of(this), "rings-lanes-");
+            for (int p = 0; p < producers; p++) {
+                rings.add(null);
+            }
+        }
+
+        @Override
+        public void publish(int p, long seq) {
+            Lane<Item> lane = rings.get(p); // each producer sets only its own element
+            if (lane == null) {
+                lane = lanes.acquire(); // the calling producer thread's lane
+                rings.set(p, lane);
+            }
+            RingBuffer<Item> ring = lane.ring();
+            long s = ring.next();
+            Item e = ring.get(s);
+            e.producer = p;
+            e.seq = seq;
+            e.value = seq * 31 + p;
+            ring.publish(s);
+            lanes.signal(lane, System.nanoTime(), true); // the engine's appender reads the clock per commit
+        }
+
+        @Override
+        public void consume(Checker checker, java.util.function.BooleanSupplier stop) {
+            this.checker = checker;
+            lanes.start(); // its own consumer thread; this one waits for the end
+            while (!stop.getAsBoolean()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            try {
+                lanes.stop(60_000); // takes everything published first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            checker.flush();
+        }
+
+        @Override
+        public void onStart() {
+        }
+
+        @Override
+        public void onEvent(Item e) {
+            checker.item(e.producer, e.seq, e.value);
+        }
+
+        @Override
+        public void taken(Lane<Item> lane, long sequence) {
+        }
+
+        @Override
+        public void endOfBatch() {
+        }
+
+        @Override
+        public void idle() {
+        }
+
+        @Override
+        public void fail(Throwable cause) {
+            checker.errors++;
         }
     }
 

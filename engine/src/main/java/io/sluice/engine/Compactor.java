@@ -236,14 +236,12 @@ final class Compactor implements Runnable {
         long cpu = cpuNanos();
         long end = start + count * range;
         bounds.raiseAppendMinValid(end);
-        long cursor = ring.publishedSequence();
-        for (ShardProgress p : progress) {
-            while (p.appendedSequence() < cursor) {
-                if (stopped) {
-                    return;
-                }
-                LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
+        io.sluice.ingest.Lanes.Published before = ring.published(); // what was published before the bound rose
+        while (!before.appended()) {
+            if (stopped) {
+                return;
             }
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
         }
         HeadRanges found;
         readers.readLock().lock();

@@ -24,12 +24,9 @@ public final class EngineMetrics {
         private final long errors;
         private final long forces;
         private final long durableSamples;
-        private final long appendedSequence;
-        private final long durableSequence;
 
         ShardMetrics(int shard, long records, long bytes, long samples, long seriesCreated, long outOfOrder,
-                     long duplicates, long errors, long forces, long durableSamples, long appendedSequence,
-                     long durableSequence) {
+                     long duplicates, long errors, long forces, long durableSamples) {
             this.shard = shard;
             this.records = records;
             this.bytes = bytes;
@@ -40,8 +37,6 @@ public final class EngineMetrics {
             this.errors = errors;
             this.forces = forces;
             this.durableSamples = durableSamples;
-            this.appendedSequence = appendedSequence;
-            this.durableSequence = durableSequence;
         }
 
         public int shard() {
@@ -96,16 +91,6 @@ public final class EngineMetrics {
         /** Samples acknowledged durable under the engine's mode. */
         public long durableSamples() {
             return durableSamples;
-        }
-
-        /** Highest ring sequence this shard has processed. */
-        public long appendedSequence() {
-            return appendedSequence;
-        }
-
-        /** Highest ring sequence this shard has made durable. */
-        public long durableSequence() {
-            return durableSequence;
         }
     }
 

@@ -269,8 +269,8 @@ public final class Sluice implements AutoCloseable {
                 config.ringSize(), latencies[s], counters[s], progress[s], signal, state, config.retention().toMillis(),
                 config.retentionCheckInterval().toNanos(), config.walTruncateSegments(), retirer, readers.writeLock());
         }
-        IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(),
-            config.durability(), handlers, progress, registry, state, signal);
+        IngestRing ring = new IngestRing(config.ringSize(), config.eventCapacity(), config.waitStrategy(), handlers,
+            registry, state, signal);
         MetricsCollector collector = new MetricsCollector(latencies, counters);
         for (int s = 0; s < shards; s++) {
             progress[s].times(recoveries[s].oldest(), recoveries[s].newest());
@@ -514,9 +514,14 @@ public final class Sluice implements AutoCloseable {
         ring.awaitDurable(sequence);
     }
 
-    /** The highest ring sequence that is durable in every shard. Works after close. */
-    public long durableSequence() {
-        return ring.durableSequence();
+    /**
+     * True if every sample published up to {@code sequence} (from {@link Appender#commit()}) is
+     * durable under the engine's {@link Durability}; true for -1 (nothing published). Works after close.
+     *
+     * @throws IllegalArgumentException if no appender of this engine published that sequence
+     */
+    public boolean isDurable(long sequence) {
+        return ring.isDurable(sequence);
     }
 
     /** A snapshot of counters and latency histograms. Works after close: the final figures. */
@@ -525,8 +530,7 @@ public final class Sluice implements AutoCloseable {
         for (int s = 0; s < shards; s++) {
             ShardCounters c = counters[s];
             list.add(new EngineMetrics.ShardMetrics(s, c.records, c.bytes, c.samples, c.seriesCreated, c.outOfOrder,
-                c.duplicates, c.errors, c.forces, c.durableSamples, progress[s].appendedSequence(),
-                progress[s].durableSequence()));
+                c.duplicates, c.errors, c.forces, c.durableSamples));
         }
         Histogram[] h = collector.snapshot();
         return new EngineMetrics(System.currentTimeMillis(), list, ring.commitRejections(), h[0], h[1], h[2], h[3],
@@ -1060,7 +1064,7 @@ public final class Sluice implements AutoCloseable {
      * <p>After close, the methods that read or write series and samples throw
      * {@link IllegalStateException}; the methods that describe the engine ({@link #config()},
      * {@link #dir()}, {@link #shards()}, {@link #isClosed()}, {@link #failure()},
-     * {@link #replayReport()}, {@link #metrics()}, {@link #durableSequence()},
+     * {@link #replayReport()}, {@link #metrics()}, {@link #isDurable(long)},
      * {@link #awaitDurable(long)}, {@link #removeIntervalListener}) keep answering.
      *
      * @throws IOException if a final force failed (the engine may also have failed earlier)

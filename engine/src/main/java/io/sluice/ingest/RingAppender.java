@@ -12,14 +12,18 @@ import java.util.Objects;
 
 /**
  * The {@link Appender} behind {@code Sluice.appender()}: stages samples per shard in flat
- * preallocated arrays and publishes them as one ring event per shard with {@code next(n)} and
- * {@code publish(lo, hi)}.
+ * preallocated arrays and publishes them as one event per shard on its thread's single-producer
+ * ring ({@link Lane}, taken at the first publish, on the thread that publishes) with {@code next(n)}
+ * and {@code publish(lo, hi)}: no CAS, no cache line shared with another producer thread. The
+ * sequences it returns name that ring ({@link Lane#sequence}).
  *
  * <p>Threading: one producer thread (asserted); {@link #isPublishing()} is read by the closing thread.
  */
 public final class RingAppender implements Appender {
     private final IngestRing ring;
-    private final RingBuffer<SampleBatchEvent> buffer;
+    private final Lanes<SampleBatchEvent> lanes;
+    private Lane<SampleBatchEvent> lane;
+    private RingBuffer<SampleBatchEvent> buffer;
     private final SeriesRegistry registry;
     private final EngineState engine;
     private final int shards;
@@ -55,7 +59,7 @@ public final class RingAppender implements Appender {
 
     RingAppender(IngestRing ring, SeriesRegistry registry, EngineState engine, int shards, int capacity) {
         this.ring = ring;
-        this.buffer = ring.buffer();
+        this.lanes = ring.lanes();
         this.registry = registry;
         this.engine = engine;
         this.shards = shards;
@@ -109,11 +113,17 @@ public final class RingAppender implements Appender {
 
     @Override
     public long commit() {
-        return commit(System.nanoTime());
+        long now = System.nanoTime();
+        return commit(now, now);
     }
 
     @Override
     public long commit(long originNanos) {
+        return commit(originNanos, Lanes.UNKNOWN_TIME);
+    }
+
+    /** {@code nowNanos}: the clock now, if the caller read it, for {@link Lanes#signal(Lane, long)}. */
+    private long commit(long originNanos, long nowNanos) {
         assert onOwnerThread();
         engine.checkWritable();
         int n = stagedShards();
@@ -125,7 +135,7 @@ public final class RingAppender implements Appender {
             engine.checkWritable(); // re-check after announcing: close() waits for announced publishers
             awaitCapacity(n);
             long hi = buffer.next(n);
-            fillAndPublish(hi - n + 1, hi, originNanos);
+            fillAndPublish(hi - n + 1, hi, originNanos, nowNanos);
         } finally {
             PUBLISHING.setRelease(this, false);
         }
@@ -146,12 +156,12 @@ public final class RingAppender implements Appender {
             engine.checkWritable();
             long hi;
             try {
-                hi = buffer.tryNext(n);
+                hi = buffer().tryNext(n);
             } catch (InsufficientCapacityException e) {
                 ring.countCommitRejection();
                 return false;
             }
-            fillAndPublish(hi - n + 1, hi, origin);
+            fillAndPublish(hi - n + 1, hi, origin, origin);
             return true;
         } finally {
             PUBLISHING.setRelease(this, false);
@@ -177,7 +187,7 @@ public final class RingAppender implements Appender {
         return n;
     }
 
-    private void fillAndPublish(long lo, long hi, long originNanos) {
+    private void fillAndPublish(long lo, long hi, long originNanos, long nowNanos) {
         long seq = lo;
         try {
             for (int s = 0; s < shards && seq <= hi; s++) {
@@ -190,11 +200,12 @@ public final class RingAppender implements Appender {
             }
         } finally {
             for (; seq <= hi; seq++) {
-                buffer.get(seq).tick(); // never publish a slot's stale samples
+                buffer.get(seq).empty(); // never publish a slot's stale samples
             }
             buffer.publish(lo, hi);
+            lanes.signal(lane, nowNanos == Lanes.UNKNOWN_TIME ? originNanos : nowNanos, nowNanos != Lanes.UNKNOWN_TIME);
         }
-        lastSequence = hi;
+        lastSequence = lane.sequence(hi);
     }
 
     /** A shard's staging area is full: publish it alone. */
@@ -209,8 +220,9 @@ public final class RingAppender implements Appender {
                 counts[shard] = 0;
             } finally {
                 buffer.publish(seq);
+                lanes.signal(lane, originNanos, true); // publishShard's origin is the clock now
             }
-            lastSequence = seq;
+            lastSequence = lane.sequence(seq);
         } finally {
             PUBLISHING.setRelease(this, false);
         }
@@ -222,6 +234,7 @@ public final class RingAppender implements Appender {
      * room; backing off from 20 us to 1 ms costs nothing while the ring is full.
      */
     private void awaitCapacity(int n) {
+        RingBuffer<SampleBatchEvent> buffer = buffer();
         if (buffer.hasAvailableCapacity(n)) {
             return;
         }
@@ -254,6 +267,20 @@ public final class RingAppender implements Appender {
             n += counts[s];
         }
         return n;
+    }
+
+    /** The ring of the publishing thread (the owner, asserted), taken at the first publish. */
+    private RingBuffer<SampleBatchEvent> buffer() {
+        Lane<SampleBatchEvent> l = lane;
+        if (l == null) {
+            l = lanes.acquire();
+            lane = l;
+            buffer = l.ring();
+        } else if (l.producer() != Thread.currentThread()) { // a ring has one producer: checked, not assumed
+            throw new IllegalStateException("an Appender belongs to one thread: it published on "
+                + l.producer().getName() + ", and is now used by " + Thread.currentThread().getName());
+        }
+        return buffer;
     }
 
     /** True while this appender is between claiming and publishing ring slots. */

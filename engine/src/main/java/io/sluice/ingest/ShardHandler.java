@@ -1,6 +1,5 @@
 package io.sluice.ingest;
 
-import com.lmax.disruptor.EventHandler;
 import io.sluice.engine.Durability;
 import io.sluice.engine.Labels;
 import io.sluice.engine.SeriesRef;
@@ -25,20 +24,21 @@ import java.util.concurrent.Future;
 import java.util.concurrent.locks.Lock;
 
 /**
- * The single writer of one shard. It takes the shard's events from the ring, writes each run of a
+ * The single writer of one shard. It takes the shard's events from every producer's ring ({@link
+ * Lanes}), writes each run of a
  * series' samples as one SAMPLES record straight into the mapped segment (a SERIES record first if
  * the series is new to the WAL), commits it, and only then appends the accepted samples to the
  * head's XOR chunks, so readers see committed samples only. Events of short runs (one sample each
  * of many series, or a single sample per commit) share one COMPACT record per batch instead: one
  * frame and one checksum for all of them, with varint deltas for series and timestamps, committed
- * before the batch's sequence is published. At the end of each batch it publishes how far it got,
- * forces the segment as the durability mode asks, records latencies, and starts the shard's maintenance (WAL truncation behind the head,
+ * before the batch's positions are published. At the end of each batch it publishes how far it got
+ * in each producer's ring, forces the segment as the durability mode asks, records latencies, and starts the shard's maintenance (WAL truncation behind the head,
  * retention of old head-chunk files) on the retention thread.
  *
  * <p>Threading: every method but {@link #finish} runs on the shard's processor thread (asserted);
  * {@link #finish} runs on the closing thread after that thread has stopped.
  */
-public final class ShardHandler implements EventHandler<SampleBatchEvent> {
+public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     /**
      * Latency origins kept for events waiting for a force in INTERVAL mode; beyond this, events fold
      * into the oldest entry (their durable latency is over-stated, never lost, never forced early).
@@ -103,6 +103,17 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     private final long[] unforcedOrigins;
     private final int[] unforcedCounts;
     private int unforcedEvents;
+    // The lanes this batch took events from, and how far; and in INTERVAL mode, every lane taken
+    // from since the last force (by lane index: one entry per lane), made durable by the next force.
+    @SuppressWarnings("unchecked")
+    private Lane<SampleBatchEvent>[] batchLanes = (Lane<SampleBatchEvent>[]) new Lane<?>[16];
+    private long[] batchLaneSequences = new long[16];
+    private int batchLaneCount;
+    @SuppressWarnings("unchecked")
+    private Lane<SampleBatchEvent>[] unforcedLanes = (Lane<SampleBatchEvent>[]) new Lane<?>[16];
+    private long[] unforcedLaneSequences = new long[16];
+    private int unforcedLaneCount;
+    private long[] unforcedAt = new long[0]; // per lane index: 1 + its slot in unforcedLanes, or 0
 
     private long records;
     private long bytes;
@@ -182,7 +193,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     @Override
-    public void onEvent(SampleBatchEvent event, long sequence, boolean endOfBatch) throws IOException {
+    public void onEvent(SampleBatchEvent event) throws IOException {
         assert Thread.currentThread() == writer : "shard " + shard + " handler called on " + Thread.currentThread();
         if (failed) {
             return; // keep draining so that no producer blocks on a full ring; nothing is acknowledged
@@ -190,9 +201,16 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         if (event.shard == shard && event.count > 0) {
             append(event);
         }
-        if (endOfBatch) {
-            endOfBatch(sequence);
+    }
+
+    @Override
+    public void taken(Lane<SampleBatchEvent> lane, long sequence) {
+        if (batchLaneCount == batchLanes.length) {
+            batchLanes = java.util.Arrays.copyOf(batchLanes, batchLaneCount * 2);
+            batchLaneSequences = java.util.Arrays.copyOf(batchLaneSequences, batchLaneCount * 2);
         }
+        batchLanes[batchLaneCount] = lane;
+        batchLaneSequences[batchLaneCount++] = sequence;
     }
 
     private void append(SampleBatchEvent event) throws IOException {
@@ -442,7 +460,14 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         seriesCreated++;
     }
 
-    private void endOfBatch(long sequence) throws IOException {
+    @Override
+    public void endOfBatch() throws IOException {
+        assert Thread.currentThread() == writer : "shard " + shard + " handler called on " + Thread.currentThread();
+        if (failed) {
+            batchLaneCount = 0;
+            batchEvents = 0;
+            return;
+        }
         closeOpenRecord();
         long now = System.nanoTime();
         // Latency sections stay short and never span I/O: the collector's flip waits for them.
@@ -461,39 +486,40 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
             case NONE:
                 durableSamples = samples;
                 publishCounters();
-                progress.appendedSequence = sequence;
-                progress.durableSequence = sequence;
+                publishBatchLanes(true);
                 break;
             case BATCH:
                 publishCounters();
-                progress.appendedSequence = sequence;
+                publishBatchLanes(false);
                 wal.force();
                 recordDurable(batchOrigins, batchCounts, batchEvents, System.nanoTime());
                 durableSamples = samples;
                 publishCounters();
-                progress.durableSequence = sequence;
+                publishBatchLanesDurable();
                 break;
             case INTERVAL:
                 queueUnforced();
                 publishCounters();
-                progress.appendedSequence = sequence;
+                publishBatchLanes(false);
+                queueUnforcedLanes();
                 // At most one force round per interval: the only trigger is the clock.
                 if (!wal.hasUnforcedFrames() || now - lastForceNanos >= intervalNanos) {
                     forceUnforced();
                     publishCounters();
-                    progress.durableSequence = sequence;
+                    publishUnforcedLanesDurable();
                 }
                 break;
             default:
                 throw new IllegalStateException(mode.toString());
         }
         batchEvents = 0;
+        batchLaneCount = 0;
         durableSignal.signal();
         if (minAppended < progress.minTime) {
-            progress.minTime = minAppended;
+            progress.minTime(minAppended);
         }
         if (newestTimestamp > progress.maxTime) {
-            progress.maxTime = newestTimestamp;
+            progress.maxTime(newestTimestamp);
         }
         maintain(now);
     }
@@ -602,6 +628,74 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
         return retiredChunkFiles;
     }
 
+    /**
+     * Nothing to take: in INTERVAL mode, the force that is due by the clock (what the last batch
+     * left unforced), so that an idle shard still makes its events durable within the interval.
+     */
+    @Override
+    public void idle() throws IOException {
+        if (mode != Durability.Mode.INTERVAL || unforcedLaneCount == 0 || failed) {
+            return;
+        }
+        if (!wal.hasUnforcedFrames() || System.nanoTime() - lastForceNanos >= intervalNanos) {
+            forceUnforced();
+            publishCounters();
+            publishUnforcedLanesDurable();
+            durableSignal.signal();
+        }
+    }
+
+    /** This batch's lanes: appended, and under NONE durable too. */
+    private void publishBatchLanes(boolean durable) {
+        for (int i = 0; i < batchLaneCount; i++) {
+            batchLanes[i].publishAppended(shard, batchLaneSequences[i]);
+            if (durable) {
+                batchLanes[i].publishDurable(shard, batchLaneSequences[i]);
+            }
+        }
+    }
+
+    private void publishBatchLanesDurable() {
+        for (int i = 0; i < batchLaneCount; i++) {
+            batchLanes[i].publishDurable(shard, batchLaneSequences[i]);
+            batchLanes[i] = null;
+        }
+    }
+
+    /** INTERVAL mode: this batch's lanes wait for the next force, one entry per lane. */
+    private void queueUnforcedLanes() {
+        for (int i = 0; i < batchLaneCount; i++) {
+            Lane<SampleBatchEvent> lane = batchLanes[i];
+            int index = lane.index();
+            if (index >= unforcedAt.length) {
+                unforcedAt = java.util.Arrays.copyOf(unforcedAt, Math.max(index + 1, unforcedAt.length * 2));
+            }
+            int slot = (int) unforcedAt[index] - 1;
+            if (slot < 0) {
+                if (unforcedLaneCount == unforcedLanes.length) {
+                    unforcedLanes = java.util.Arrays.copyOf(unforcedLanes, unforcedLaneCount * 2);
+                    unforcedLaneSequences = java.util.Arrays.copyOf(unforcedLaneSequences, unforcedLaneCount * 2);
+                }
+                slot = unforcedLaneCount++;
+                unforcedLanes[slot] = lane;
+                unforcedAt[index] = slot + 1;
+            }
+            unforcedLaneSequences[slot] = batchLaneSequences[i];
+            batchLanes[i] = null;
+        }
+    }
+
+    /** INTERVAL mode, after a force: every lane waiting for it is durable as far as it was taken. */
+    private void publishUnforcedLanesDurable() {
+        for (int i = 0; i < unforcedLaneCount; i++) {
+            Lane<SampleBatchEvent> lane = unforcedLanes[i];
+            lane.publishDurable(shard, unforcedLaneSequences[i]);
+            unforcedAt[lane.index()] = 0;
+            unforcedLanes[i] = null;
+        }
+        unforcedLaneCount = 0;
+    }
+
     private void recordDurable(long[] origins, int[] counts, int n, long now) {
         if (n == 0) {
             return;
@@ -641,22 +735,16 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
     }
 
     private void publishCounters() {
-        ShardCounters c = counters;
-        c.records = records;
-        c.bytes = bytes;
-        c.samples = samples;
-        c.seriesCreated = seriesCreated;
-        c.outOfOrder = outOfOrder;
-        c.duplicates = duplicates;
-        c.forces = wal.forces();
-        c.durableSamples = durableSamples;
+        counters.publish(records, bytes, samples, seriesCreated, outOfOrder, duplicates, wal.forces(), durableSamples);
     }
 
-    /** Called by the processor's exception handler: the shard stops and the engine fails. */
-    void fail(Throwable cause) {
+    /** A call of the consumer thread threw: the shard stops and the engine fails. */
+    @Override
+    public void fail(Throwable cause) {
         failed = true;
         counters.errors = counters.errors + 1;
-        engine.fail(cause);
+        engine.fail(cause instanceof IOException ? cause : new IOException("shard " + shard + " failed: " + cause,
+            cause));
         durableSignal.signal();
     }
 
@@ -664,7 +752,7 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
      * After the processor thread stopped: forces what is left (unless failed), marks everything
      * processed as durable, and closes the WAL.
      */
-    void finish(long lastSequence) throws IOException {
+    void finish() throws IOException {
         wal.bindWriter(Thread.currentThread()); // the processor thread has stopped: ownership passes here
         head.bindWriter(Thread.currentThread());
         try {
@@ -682,9 +770,10 @@ public final class ShardHandler implements EventHandler<SampleBatchEvent> {
                 batchEvents = 0;
                 unforcedEvents = 0;
                 durableSamples = samples;
-                progress.appendedSequence = Math.max(progress.appendedSequence, lastSequence);
-                progress.durableSequence = progress.appendedSequence;
                 publishCounters();
+                publishBatchLanes(true);
+                batchLaneCount = 0;
+                publishUnforcedLanesDurable();
             }
         } finally {
             wal.close(!failed);

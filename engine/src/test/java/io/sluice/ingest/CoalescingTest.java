@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The small events of one batch share one COMPACT record: with the writer held on its first event
  * while a producer commits 500 single samples (of two series, and with duplicates and out-of-order
- * samples among them), the next batch is written as one frame with every accepted sample, in commit
- * order, and the rejected ones counted; a run of 3 or more samples closes the shared record first.
+ * samples among them), the batch goes on with them once the writer is released (it ends only when a
+ * sweep finds nothing) and is written as one frame with every accepted sample, in commit order, and
+ * the rejected ones counted; a run of 3 or more samples closes the shared record first.
  */
 class CoalescingTest {
     @TempDir
@@ -92,11 +93,13 @@ class CoalescingTest {
             for (Frames.Frame f : Frames.frames(image)) {
                 types.add(f.type);
                 counts.add(f.type == RecordType.COMPACT ? CompactRecord.count(buf, f.offset + 8) : 0);
-                if (f.type == RecordType.COMPACT && CompactRecord.count(buf, f.offset + 8) == 490) {
+                if (f.type == RecordType.COMPACT && CompactRecord.count(buf, f.offset + 8) == 491) {
                     shared = f.bodyLength;
                     long[][] e = Frames.compactEntries(buf, f.offset + 8, f.bodyLength);
-                    long previous = 0;
-                    for (int k = 0; k < 490; k++) {
+                    assertEquals(refA, e[0][0], "the held event's sample first");
+                    assertEquals(1, e[1][0]);
+                    long previous = 1;
+                    for (int k = 1; k < 491; k++) {
                         long t = e[1][k];
                         assertTrue(t > previous, "commit order");
                         assertEquals(Double.doubleToRawLongBits(t), e[2][k]);
@@ -107,12 +110,13 @@ class CoalescingTest {
             }
         }
         assertEquals(List.of(RecordType.SERIES, RecordType.SERIES, RecordType.COMPACT, RecordType.COMPACT,
-            RecordType.COMPACT, RecordType.SAMPLES), types);
-        // The held event's record, then all 501 later single-sample commits (490 accepted) in one frame.
-        assertEquals(List.of(0, 0, 2, 1, 490, 0), counts);
+            RecordType.SAMPLES), types);
+        // The held event and all 501 single-sample commits published while it was held (490 of them
+        // accepted) in one frame: the batch goes on while sweeps find events.
+        assertEquals(List.of(0, 0, 2, 491, 0), counts);
         // Each entry: a one-byte series delta, a one- or two-byte timestamp delta, the 8-byte value;
         // a MIXED record would take 8 + 24 * 490 = 11,768 bytes.
-        assertTrue(shared > 24 + 490 * 10 && shared <= 24 + 490 * 11, "the shared record's body: " + shared + " bytes");
+        assertTrue(shared > 24 + 490 * 10 && shared <= 24 + 491 * 11, "the shared record's body: " + shared + " bytes");
         try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).build())) {
             assertEquals(496, db.replayReport().samples());
         }

@@ -1,0 +1,427 @@
+package io.sluice.ingest;
+
+import com.lmax.disruptor.EventFactory;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import io.sluice.engine.WaitStrategyKind;
+
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A ring per producer ({@link Lane}), polled by a fixed set of consumer threads: the ingest path's
+ * shape. Every producer claims and publishes on its own single-producer ring, so producers share
+ * no cache line and no CAS; each consumer thread sweeps every lane in turn, takes what each has
+ * published (at most one ring's worth per sweep), and ends the sweep as one batch. A sequence handed
+ * to callers names its lane in its low {@link #LANE_BITS} bits, so that "durable up to this
+ * sequence" is a question about one lane (docs/architecture.md, "Ring per producer", has the
+ * measurements behind the shape).
+ *
+ * <p><b>Waiting.</b> A consumer with nothing to take waits as its {@link WaitStrategyKind} says:
+ * spinning, then yielding, then parking. A consumer about to park counts itself in a shared
+ * counter (an atomic increment, a full fence) and looks at every lane once more; a publisher, after
+ * its publish (a release store), issues a full fence and reads the counter ({@link #signal}). Of two
+ * fenced store-then-load pairs one always sees the other's store, so either the consumer sees the
+ * event or the publisher sees the sleeper and unparks it: no wake-up is lost. A publish that finds
+ * nobody asleep costs the fence and one read, and most publishes need not even that: a consumer
+ * parks only after {@link #SPIN_NANOS} + {@link #YIELD_NANOS} without an event, and it takes every
+ * lane's events, so while a producer's previous publish is younger than {@link #WAKE_WINDOW_NANOS}
+ * (50 us less than that) no consumer can have parked since it ({@link #signal(Lane, long,
+ * boolean)}). That fence was a fifth of a one-sample commit's cost (docs/benchmarks.md). Strategies
+ * whose consumers never park on a wake-up ({@code SLEEPING}, {@code YIELDING}, {@code BUSY_SPIN})
+ * skip the check altogether. Parks are also bounded ({@link #MAX_PARK_NANOS}), and each idle turn
+ * calls {@link Consumer#idle}, which is where a consumer does work that is due by the clock (an
+ * interval force).
+ *
+ * <p>A lane belongs to a producer thread ({@link #acquire}): the Disruptor's single-producer ring
+ * is one thread's, and a thread's appenders publish one after another anyway. Once its thread has
+ * ended and all of it is durable, a new thread's lane may take its index; its sequences continue the
+ * old one's. So the number of lanes is the largest number of producer threads alive at once, at most
+ * {@link #MAX_LANES}; an appender that is never closed costs no lane.
+ *
+ * <p>Threading: {@link #acquire}, {@link #release} and {@link #lane} from any thread; a lane's ring
+ * from its appender's thread; {@link Consumer} methods on their consumer's thread.
+ *
+ * @param <E> the event type
+ */
+public final class Lanes<E> {
+    /** Bits of a sequence that name its lane. */
+    public static final int LANE_BITS = 12;
+    /** Lanes (appenders open at once) at most. */
+    public static final int MAX_LANES = 1 << LANE_BITS;
+    /** Longest single park of an idle consumer: a safety net and the idle call's period, not the wake-up path. */
+    static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Spin this long before yielding (the phased strategies). */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
+    /** Then yield this long before parking. */
+    static final long YIELD_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** SLEEPING: the park of each idle turn once past spinning and yielding; no publisher wakes it. */
+    static final long SLEEP_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /**
+     * A publish this soon after the same producer's previous one needs no wake-up check under the
+     * phased strategies: no consumer parks within {@code SPIN_NANOS + YIELD_NANOS} of taking an event;
+     * the 50 us left over covers the time a store takes to become visible many times over.
+     */
+    static final long WAKE_WINDOW_NANOS = SPIN_NANOS + YIELD_NANOS - TimeUnit.MICROSECONDS.toNanos(50);
+    /** For {@link #signal(Lane, long, boolean)}: the caller did not read the clock. */
+    public static final long UNKNOWN_TIME = Long.MIN_VALUE;
+
+    /** What a consumer thread does with the lanes' events. */
+    public interface Consumer<E> {
+        /** On the consumer's thread, before anything else. */
+        void onStart() throws Exception;
+
+        /** One event, in its lane's order. */
+        void onEvent(E event) throws Exception;
+
+        /** Every event of {@code lane} up to {@code sequence} (a lane sequence) has gone to {@link #onEvent}. */
+        void taken(Lane<E> lane, long sequence) throws Exception;
+
+        /** The end of a sweep that took at least one event. */
+        void endOfBatch() throws Exception;
+
+        /** A sweep found nothing (called once per idle turn, so keep it cheap). */
+        void idle() throws Exception;
+
+        /** One of the calls above threw: the consumer keeps being called and should skip its work. */
+        void fail(Throwable cause);
+    }
+
+    private final int size;
+    private final EventFactory<E> factory;
+    private final List<Consumer<E>> consumers;
+    private final WaitStrategyKind waitStrategy;
+    private final Thread[] threads;
+    /** Whether a consumer ever parks waiting for a publish (and so whether publishes must check). */
+    private final boolean wakeable;
+    /** See {@link #WAKE_WINDOW_NANOS}; 0 where consumers park at once. */
+    private final long wakeWindowNanos;
+    private final AtomicInteger sleepers = new AtomicInteger();
+    @SuppressWarnings("unchecked")
+    private volatile Lane<E>[] lanes = (Lane<E>[]) new Lane<?>[0];
+    private volatile boolean running = true;
+    /** {@link #MAX_PARK_NANOS}, or longer in tests, where a lost wake-up must show. */
+    private final long maxParkNanos;
+
+    /**
+     * @param size      events per lane (a power of two)
+     * @param consumers one thread each, named {@code threadPrefix + index}
+     */
+    public Lanes(int size, EventFactory<E> factory, WaitStrategyKind waitStrategy,
+                 List<? extends Consumer<E>> consumers, String threadPrefix) {
+        this(size, factory, waitStrategy, consumers, threadPrefix, MAX_PARK_NANOS);
+    }
+
+    /** Tests: {@code maxParkNanos} long, so that a lost wake-up stalls instead of costing a millisecond. */
+    Lanes(int size, EventFactory<E> factory, WaitStrategyKind waitStrategy, List<? extends Consumer<E>> consumers,
+          String threadPrefix, long maxParkNanos) {
+        this.maxParkNanos = maxParkNanos;
+        this.size = size;
+        this.factory = factory;
+        this.consumers = List.copyOf(consumers);
+        this.waitStrategy = waitStrategy;
+        this.wakeable = waitStrategy == WaitStrategyKind.BACKOFF || waitStrategy == WaitStrategyKind.BACKOFF_PARK
+            || waitStrategy == WaitStrategyKind.BLOCKING;
+        this.wakeWindowNanos = waitStrategy == WaitStrategyKind.BLOCKING ? 0 : WAKE_WINDOW_NANOS;
+        this.threads = new Thread[this.consumers.size()];
+        for (int c = 0; c < threads.length; c++) {
+            int index = c;
+            Thread t = new Thread(() -> run(index), threadPrefix + c);
+            t.setDaemon(true);
+            threads[c] = t;
+        }
+    }
+
+    public void start() {
+        for (Thread t : threads) {
+            t.start();
+        }
+    }
+
+    /** The sequence callers see for lane sequence {@code sequence} of lane {@code lane}. */
+    public static long sequence(int lane, long sequence) {
+        return sequence << LANE_BITS | lane;
+    }
+
+    /** The lane of a sequence from {@link #sequence}. */
+    public static int laneOf(long sequence) {
+        return (int) (sequence & (MAX_LANES - 1));
+    }
+
+    /** The lane sequence of a sequence from {@link #sequence}. */
+    public static long laneSequence(long sequence) {
+        return sequence >>> LANE_BITS;
+    }
+
+    /**
+     * The calling thread's lane: the one it already has, else one at the index of a retired lane
+     * (its sequences continue), else one at a new index.
+     *
+     * @throws IllegalStateException if {@link #MAX_LANES} producer threads have lanes
+     */
+    public synchronized Lane<E> acquire() {
+        Thread me = Thread.currentThread();
+        Lane<E>[] now = lanes;
+        for (Lane<E> l : now) {
+            if (l.producer() == me) {
+                return l;
+            }
+        }
+        for (int i = 0; i < now.length; i++) {
+            Lane<E> old = now[i];
+            if (old.retired()) {
+                Lane<E> l = new Lane<>(i, old.base() + old.ring().getCursor() + 1, me, size, factory,
+                    consumers.size());
+                Lane<E>[] next = now.clone();
+                next[i] = l;
+                lanes = next;
+                return l;
+            }
+        }
+        if (now.length == MAX_LANES) {
+            throw new IllegalStateException("more than " + MAX_LANES + " producer threads at once: each thread that"
+                + " commits has a ring of its own until it ends");
+        }
+        Lane<E> l = new Lane<>(now.length, 0, me, size, factory, consumers.size());
+        Lane<E>[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = l;
+        lanes = next;
+        return l;
+    }
+
+    /** Lane {@code index}, or null if there is none. */
+    public Lane<E> lane(int index) {
+        Lane<E>[] now = lanes;
+        return index >= 0 && index < now.length ? now[index] : null;
+    }
+
+    /** Every lane so far, in index order. */
+    public Lane<E>[] lanes() {
+        return lanes;
+    }
+
+    public int consumers() {
+        return consumers.size();
+    }
+
+    /**
+     * After a publish on {@code lane} by its producer: wakes the consumers if one may be parked.
+     *
+     * @param publishNanos the producer's clock at the publish, or any earlier time (an origin)
+     * @param exact        whether {@code publishNanos} is the clock read just before this publish;
+     *                     only then may the check be skipped
+     */
+    public void signal(Lane<E> lane, long publishNanos, boolean exact) {
+        if (!wakeable) {
+            return;
+        }
+        long previous = lane.lastPublishNanos;
+        if (publishNanos - previous > 0) {
+            lane.lastPublishNanos = publishNanos; // never later than the publish: a conservative record
+        }
+        if (exact && publishNanos - previous < wakeWindowNanos) {
+            return; // no consumer can have parked since the previous publish
+        }
+        signal();
+    }
+
+    /** Wakes the consumers if any is parked (a fence and a read otherwise). */
+    public void signal() {
+        VarHandle.fullFence();
+        if (sleepers.get() > 0) {
+            for (Thread t : threads) {
+                LockSupport.unpark(t); // a consumer that is not parked keeps the permit: one spare turn
+            }
+        }
+    }
+
+    /** What every lane had published at one moment ({@link #published}). */
+    public static final class Published {
+        private final Lane<?>[] lanes;
+        private final long[] cursors;
+
+        Published(Lane<?>[] lanes, long[] cursors) {
+            this.lanes = lanes;
+            this.cursors = cursors;
+        }
+
+        /** True once every consumer has appended every lane up to what it had published then. */
+        public boolean appended() {
+            for (int i = 0; i < lanes.length; i++) {
+                for (int c = 0; c < lanes[i].consumers(); c++) {
+                    if (lanes[i].appended(c) < cursors[i]) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Every lane's published cursor now. */
+    public Published published() {
+        Lane<E>[] now = lanes;
+        long[] c = new long[now.length];
+        for (int i = 0; i < now.length; i++) {
+            c[i] = now[i].ring().getCursor();
+        }
+        return new Published(now, c);
+    }
+
+    /**
+     * Stops the consumers once each has taken every event published before this call, and waits
+     * for their threads.
+     *
+     * @return false if a thread did not stop within the timeout
+     */
+    public boolean stop(long timeoutMillis) throws InterruptedException {
+        running = false;
+        for (Thread t : threads) {
+            LockSupport.unpark(t);
+        }
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        for (Thread t : threads) {
+            t.join(Math.max(1, deadline - System.currentTimeMillis()));
+            if (t.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void run(int c) {
+        Consumer<E> consumer = consumers.get(c);
+        try {
+            consumer.onStart();
+        } catch (Throwable t) {
+            consumer.fail(t);
+        }
+        int rotor = 0;
+        long idleSince = 0;
+        while (true) {
+            boolean stopping = !running; // read before the sweep: nothing published before stop is left
+            // One batch: sweeps while they find events, up to one ring's worth. A producer as fast as
+            // this consumer leaves one or two events per sweep; ending a batch there would pay the
+            // batch's costs (a record's frame and checksum, latency, positions) for each of them. A
+            // sweep that finds nothing ends the batch, so at a lower rate nothing waits for more.
+            int work = 0;
+            int got;
+            do {
+                got = sweep(c, consumer, rotor++, size - work);
+                work += got;
+            } while (got > 0 && work < size);
+            if (work > 0) {
+                try {
+                    consumer.endOfBatch();
+                } catch (Throwable t) {
+                    consumer.fail(t);
+                }
+                idleSince = 0;
+                continue;
+            }
+            if (stopping) {
+                return;
+            }
+            try {
+                consumer.idle();
+            } catch (Throwable t) {
+                consumer.fail(t);
+            }
+            long now = System.nanoTime();
+            if (idleSince == 0) {
+                idleSince = now;
+            }
+            waitIdle(c, now - idleSince);
+        }
+    }
+
+    /** Takes what every lane has published (up to {@code budget} events in all), starting at a rotating lane. */
+    private int sweep(int c, Consumer<E> consumer, int rotor, int budget) {
+        Lane<E>[] now = lanes;
+        int n = now.length;
+        int work = 0;
+        for (int k = 0; k < n && budget > 0; k++) {
+            Lane<E> lane = now[Math.floorMod(rotor + k, n)];
+            Sequence taken = lane.taken(c);
+            long from = taken.get() + 1;
+            long to = lane.ring().getCursor();
+            if (to < from) {
+                continue;
+            }
+            to = Math.min(to, from + budget - 1);
+            RingBuffer<E> ring = lane.ring();
+            try {
+                for (long s = from; s <= to; s++) {
+                    consumer.onEvent(ring.get(s));
+                }
+                consumer.taken(lane, to);
+            } catch (Throwable t) {
+                consumer.fail(t);
+            }
+            taken.set(to); // the consumer has copied what it needs: the producer may reuse the slots
+            int got = (int) (to - from + 1);
+            work += got;
+            budget -= got;
+        }
+        return work;
+    }
+
+    private boolean hasWork(int c) {
+        for (Lane<E> lane : lanes) {
+            if (lane.hasUntaken(c)) {
+                return true;
+            }
+        }
+        return !running;
+    }
+
+    private void waitIdle(int c, long idleNanos) {
+        switch (waitStrategy) {
+            case BUSY_SPIN:
+                Thread.onSpinWait();
+                return;
+            case YIELDING:
+                if (idleNanos < SPIN_NANOS / 10) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+                return;
+            case SLEEPING:
+                if (idleNanos < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else if (idleNanos < SPIN_NANOS + YIELD_NANOS) {
+                    Thread.yield();
+                } else {
+                    LockSupport.parkNanos(this, SLEEP_NANOS); // nobody signals: a publish costs nothing
+                }
+                return;
+            case BLOCKING:
+                park(c);
+                return;
+            default: // BACKOFF, BACKOFF_PARK
+                if (idleNanos < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else if (idleNanos < SPIN_NANOS + YIELD_NANOS) {
+                    Thread.yield();
+                } else {
+                    park(c);
+                }
+        }
+    }
+
+    private void park(int c) {
+        sleepers.incrementAndGet();
+        try {
+            if (!hasWork(c)) {
+                LockSupport.parkNanos(this, maxParkNanos);
+            }
+        } finally {
+            sleepers.decrementAndGet();
+        }
+    }
+}
