@@ -205,6 +205,10 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
 
     @Override
     public void taken(Lane<SampleBatchEvent> lane, long sequence) {
+        if (batchLaneCount > 0 && batchLanes[batchLaneCount - 1] == lane) {
+            batchLaneSequences[batchLaneCount - 1] = sequence; // the same ring again, in the next sweep
+            return;
+        }
         if (batchLaneCount == batchLanes.length) {
             batchLanes = java.util.Arrays.copyOf(batchLanes, batchLaneCount * 2);
             batchLaneSequences = java.util.Arrays.copyOf(batchLaneSequences, batchLaneCount * 2);

@@ -138,7 +138,7 @@ public class AppendBenchmark {
     }
 
     /**
-     * Scrape-shaped commits: one sample of each of {@code BATCH} series per commit (one MIXED record),
+     * Scrape-shaped commits: one sample of each of {@code BATCH} series per commit (one COMPACT record),
      * the shape that used to grow the store's position arrays per sample.
      */
     @Benchmark
@@ -151,6 +151,22 @@ public class AppendBenchmark {
             app.add(p.refs[s], ts, Workload.value(p.ids[s], ts));
         }
         p.next = (p.next + BATCH) % SERIES_PER_PRODUCER;
+        return app.commit();
+    }
+
+    /**
+     * Per-item commits: one sample per commit, the producer's series in turn; each commit is its own
+     * ring event, and the handler writes the events of a batch as one COMPACT record.
+     */
+    @Benchmark
+    public long perItem(Producer p) {
+        int s = p.next;
+        p.next = s + 1 == SERIES_PER_PRODUCER ? 0 : s + 1;
+        if (s == 0) {
+            p.ts++;
+        }
+        Appender app = p.app;
+        app.add(p.refs[s], p.ts, Workload.value(p.ids[s], p.ts));
         return app.commit();
     }
 }
