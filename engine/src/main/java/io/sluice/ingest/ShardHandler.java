@@ -92,7 +92,9 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     private int openBaseId;
     private long openBaseTimestamp;
     private long openNewest = Long.MIN_VALUE;
-    private int[] openIds = new int[COALESCE_ENTRIES];
+    private HeadSeries[] openSeries = new HeadSeries[COALESCE_ENTRIES];
+    /** The series of the event being coalesced, looked up once (event capacity at most). */
+    private HeadSeries[] eventSeries = new HeadSeries[16];
     private long[] openTimestamps = new long[COALESCE_ENTRIES];
     private long[] openBits = new long[COALESCE_ENTRIES];
 
@@ -269,12 +271,17 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     private void appendCoalesced(SampleBatchEvent event) throws IOException {
         int n = event.count;
         int[] ids = event.localIds;
+        if (eventSeries.length < n) {
+            eventSeries = new HeadSeries[Math.max(n, 2 * eventSeries.length)]; // grows to the event capacity once
+        }
+        HeadSeries[] series = eventSeries;
         for (int k = 0; k < n; k++) {
             HeadSeries s = head.getOrCreate(ids[k]); // a plain lookup once the series exists
             if (!s.isLogged()) {
                 closeOpenRecord();
                 logSeries(s, ids[k]);
             }
+            series[k] = s;
         }
         if (openFrame >= 0 && openEntries + n > openCapacity) {
             closeOpenRecord();
@@ -289,8 +296,8 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
             openCapacity = (int) Math.max(n, Math.min(Math.max(COALESCE_ENTRIES, n), room));
             openFrame = wal.reserve(CompactRecord.maxBodyLength(openCapacity));
             openWrite = openFrame + FrameDescriptor.BODY_OFFSET + CompactRecord.ENTRIES_OFFSET;
-            if (openIds.length < openCapacity) {
-                openIds = new int[openCapacity];
+            if (openSeries.length < openCapacity) {
+                openSeries = new HeadSeries[openCapacity];
                 openTimestamps = new long[openCapacity];
                 openBits = new long[openCapacity];
             }
@@ -303,7 +310,7 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         long newest = openNewest;
         long minValid = head.bounds().appendMinValid(); // before it, the range is (being) compacted
         for (int k = 0; k < n; k++) {
-            HeadSeries s = head.get(ids[k]);
+            HeadSeries s = series[k];
             long t = ts[k];
             long bits = Double.doubleToRawLongBits(vs[k]);
             long last = s.acceptedTimestamp();
@@ -316,7 +323,7 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
                     write = CompactRecord.writeEntry(buf, write, (long) ids[k] - openBaseId, t - openBaseTimestamp,
                         bits);
                 }
-                openIds[accepted] = ids[k];
+                openSeries[accepted] = s;
                 openTimestamps[accepted] = t;
                 openBits[accepted] = bits;
                 s.accept(t, bits);
@@ -371,11 +378,11 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         }
         wal.commit(frame, bodyLength);
         // The record is committed: only now do its samples reach the head and its readers.
-        int[] ids = openIds;
+        HeadSeries[] series = openSeries;
         long[] ts = openTimestamps;
         long[] bits = openBits;
         for (int k = 0; k < entries; k++) {
-            head.append(head.get(ids[k]), ts[k], bits[k]);
+            head.append(series[k], ts[k], bits[k]);
         }
         if (newest > newestTimestamp) {
             newestTimestamp = newest;
