@@ -341,13 +341,7 @@ final class RingsCommand implements Callable<Integer> {
                 lane = lanes.acquire(); // the calling producer thread's lane
                 rings.set(p, lane);
             }
-            RingBuffer<Item> ring = lane.ring();
-            long s = ring.next();
-            Item e = ring.get(s);
-            e.producer = p;
-            e.seq = seq;
-            e.value = seq * 31 + p;
-            ring.publish(s);
+            publishTo(lane.ring(), p, seq);
             lanes.signal(lane, System.nanoTime(), true); // the engine's appender reads the clock per commit
         }
 
