@@ -34,7 +34,8 @@ public interface Appender extends AutoCloseable {
     /**
      * Publishes the staged samples, blocking while the ring is full.
      *
-     * @return the ring sequence of the last event this appender published; pass it to
+     * @return the sequence of the last event this appender published (it names the ring of the
+     *     publishing thread, and grows with each commit of that thread); pass it to
      *     {@link Sluice#awaitDurable(long)}. -1 if it never published.
      * @throws IllegalStateException if the engine is closed, or {@link SluiceFailedException} if it failed
      */

@@ -35,7 +35,7 @@ import java.util.concurrent.locks.Lock;
  * in each producer's ring, forces the segment as the durability mode asks, records latencies, and starts the shard's maintenance (WAL truncation behind the head,
  * retention of old head-chunk files) on the retention thread.
  *
- * <p>Threading: every method but {@link #finish} runs on the shard's processor thread (asserted);
+ * <p>Threading: every method but {@link #finish} runs on the shard's consumer thread (asserted);
  * {@link #finish} runs on the closing thread after that thread has stopped.
  */
 public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
@@ -760,11 +760,11 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     }
 
     /**
-     * After the processor thread stopped: forces what is left (unless failed), marks everything
+     * After the consumer thread stopped: forces what is left (unless failed), marks everything
      * processed as durable, and closes the WAL.
      */
     void finish() throws IOException {
-        wal.bindWriter(Thread.currentThread()); // the processor thread has stopped: ownership passes here
+        wal.bindWriter(Thread.currentThread()); // the consumer thread has stopped: ownership passes here
         head.bindWriter(Thread.currentThread());
         try {
             Future<?> f = maintenance;
