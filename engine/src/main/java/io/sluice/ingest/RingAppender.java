@@ -35,6 +35,8 @@ public final class RingAppender implements Appender {
     private final int[] knownIdLimit;
     private static final long MIN_BACKOFF_NANOS = 20_000;
     private static final long MAX_BACKOFF_NANOS = 1_000_000;
+    /** A full ring: yield this long before parking. */
+    private static final long YIELD_NANOS = 50_000;
 
     private long lastSequence = -1;
     /**
@@ -238,6 +240,16 @@ public final class RingAppender implements Appender {
         if (buffer.hasAvailableCapacity(n)) {
             return;
         }
+        // First yield: on two cores a producer whose ring is full shares a core with the handler
+        // that empties it, and a yield hands that core over at once, where a park of 20 us sleeps
+        // for 60 us or more (timer slack) while the handler may already have emptied the ring.
+        long yieldUntil = System.nanoTime() + YIELD_NANOS;
+        do {
+            Thread.yield();
+            if (buffer.hasAvailableCapacity(n)) {
+                return;
+            }
+        } while (System.nanoTime() < yieldUntil);
         long park = MIN_BACKOFF_NANOS;
         do {
             engine.checkWritableOrFailed();
