@@ -231,9 +231,9 @@ public final class RingAppender implements Appender {
     }
 
     /**
-     * Waits for room before claiming it. The Disruptor's own claim loop re-checks every
-     * {@code parkNanos(1)}, which on a two-core machine takes CPU from the very handler that makes the
-     * room; backing off from 20 us to 1 ms costs nothing while the ring is full.
+     * Waits for room before claiming it: yields for up to {@link #YIELD_NANOS}, then parks from
+     * 20 us up to 1 ms. The Disruptor's own claim loop re-checks every {@code parkNanos(1)}, which on
+     * a two-core machine takes CPU from the very handler that makes the room.
      */
     private void awaitCapacity(int n) {
         RingBuffer<SampleBatchEvent> buffer = buffer();
