@@ -182,7 +182,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         }
 
         @Override
-        public void onStart() {
+        public void onStart(Lanes<Event> lanes) {
         }
 
         @Override

@@ -361,7 +361,7 @@ final class RingsCommand implements Callable<Integer> {
         }
 
         @Override
-        public void onStart() {
+        public void onStart(Lanes<Item> lanes) {
         }
 
         @Override

@@ -13,6 +13,7 @@ import io.sluice.head.HeadSeries;
 import io.sluice.head.ShardHead;
 import io.sluice.index.SeriesRegistry;
 import io.sluice.ingest.IngestRing;
+import io.sluice.ingest.Lanes;
 import io.sluice.ingest.ShardProgress;
 import org.agrona.DirectBuffer;
 
@@ -236,7 +237,7 @@ final class Compactor implements Runnable {
         long cpu = cpuNanos();
         long end = start + count * range;
         bounds.raiseAppendMinValid(end);
-        io.sluice.ingest.Lanes.Published before = ring.published(); // what was published before the bound rose
+        Lanes.Published before = ring.published(); // what was published before the bound rose
         while (!before.appended()) {
             if (stopped) {
                 return;

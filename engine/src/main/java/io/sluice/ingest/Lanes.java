@@ -67,13 +67,11 @@ public final class Lanes<E> {
      * the 50 us left over covers the time a store takes to become visible many times over.
      */
     static final long WAKE_WINDOW_NANOS = SPIN_NANOS + YIELD_NANOS - TimeUnit.MICROSECONDS.toNanos(50);
-    /** For {@link #signal(Lane, long, boolean)}: the caller did not read the clock. */
-    public static final long UNKNOWN_TIME = Long.MIN_VALUE;
 
     /** What a consumer thread does with the lanes' events. */
     public interface Consumer<E> {
-        /** On the consumer's thread, before anything else. */
-        void onStart() throws Exception;
+        /** On the consumer's thread, before anything else; {@code lanes} are the rings it polls. */
+        void onStart(Lanes<E> lanes) throws Exception;
 
         /** One event, in its lane's order. */
         void onEvent(E event) throws Exception;
@@ -296,7 +294,7 @@ public final class Lanes<E> {
     private void run(int c) {
         Consumer<E> consumer = consumers.get(c);
         try {
-            consumer.onStart();
+            consumer.onStart(this);
         } catch (Throwable t) {
             consumer.fail(t);
         }

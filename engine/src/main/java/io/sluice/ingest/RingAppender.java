@@ -115,17 +115,16 @@ public final class RingAppender implements Appender {
 
     @Override
     public long commit() {
-        long now = System.nanoTime();
-        return commit(now, now);
+        return commit(System.nanoTime(), true);
     }
 
     @Override
     public long commit(long originNanos) {
-        return commit(originNanos, Lanes.UNKNOWN_TIME);
+        return commit(originNanos, false);
     }
 
-    /** {@code nowNanos}: the clock now, if the caller read it, for {@link Lanes#signal(Lane, long)}. */
-    private long commit(long originNanos, long nowNanos) {
+    /** {@code originIsNow}: the origin is the clock read for this commit ({@link Lanes#signal(Lane, long, boolean)}). */
+    private long commit(long originNanos, boolean originIsNow) {
         assert onOwnerThread();
         engine.checkWritable();
         int n = stagedShards();
@@ -137,7 +136,7 @@ public final class RingAppender implements Appender {
             engine.checkWritable(); // re-check after announcing: close() waits for announced publishers
             awaitCapacity(n);
             long hi = buffer.next(n);
-            fillAndPublish(hi - n + 1, hi, originNanos, nowNanos);
+            fillAndPublish(hi - n + 1, hi, originNanos, originIsNow);
         } finally {
             PUBLISHING.setRelease(this, false);
         }
@@ -163,7 +162,7 @@ public final class RingAppender implements Appender {
                 ring.countCommitRejection();
                 return false;
             }
-            fillAndPublish(hi - n + 1, hi, origin, origin);
+            fillAndPublish(hi - n + 1, hi, origin, true);
             return true;
         } finally {
             PUBLISHING.setRelease(this, false);
@@ -189,7 +188,7 @@ public final class RingAppender implements Appender {
         return n;
     }
 
-    private void fillAndPublish(long lo, long hi, long originNanos, long nowNanos) {
+    private void fillAndPublish(long lo, long hi, long originNanos, boolean originIsNow) {
         long seq = lo;
         try {
             for (int s = 0; s < shards && seq <= hi; s++) {
@@ -205,7 +204,7 @@ public final class RingAppender implements Appender {
                 buffer.get(seq).empty(); // never publish a slot's stale samples
             }
             buffer.publish(lo, hi);
-            lanes.signal(lane, nowNanos == Lanes.UNKNOWN_TIME ? originNanos : nowNanos, nowNanos != Lanes.UNKNOWN_TIME);
+            lanes.signal(lane, originNanos, originIsNow);
         }
         lastSequence = lane.sequence(hi);
     }

@@ -105,17 +105,15 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     private final long[] unforcedOrigins;
     private final int[] unforcedCounts;
     private int unforcedEvents;
-    // The lanes this batch took events from, and how far; and in INTERVAL mode, every lane taken
-    // from since the last force (by lane index: one entry per lane), made durable by the next force.
+    // The producers' rings, and those this batch took events from, with how far. A force makes
+    // every ring durable as far as this shard has appended it (the ring's own position).
+    private Lanes<SampleBatchEvent> lanes;
     @SuppressWarnings("unchecked")
     private Lane<SampleBatchEvent>[] batchLanes = (Lane<SampleBatchEvent>[]) new Lane<?>[16];
     private long[] batchLaneSequences = new long[16];
     private int batchLaneCount;
-    @SuppressWarnings("unchecked")
-    private Lane<SampleBatchEvent>[] unforcedLanes = (Lane<SampleBatchEvent>[]) new Lane<?>[16];
-    private long[] unforcedLaneSequences = new long[16];
-    private int unforcedLaneCount;
-    private long[] unforcedAt = new long[0]; // per lane index: 1 + its slot in unforcedLanes, or 0
+    /** INTERVAL mode: some ring was appended since the last force. */
+    private boolean lanesUnforced;
 
     private long records;
     private long bytes;
@@ -187,7 +185,8 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     }
 
     @Override
-    public void onStart() {
+    public void onStart(Lanes<SampleBatchEvent> lanes) {
+        this.lanes = lanes;
         writer = Thread.currentThread();
         wal.bindWriter(writer);
         index.bindWriter(writer);
@@ -506,18 +505,18 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
                 recordDurable(batchOrigins, batchCounts, batchEvents, System.nanoTime());
                 durableSamples = samples;
                 publishCounters();
-                publishBatchLanesDurable();
+                publishDurableToAppended();
                 break;
             case INTERVAL:
                 queueUnforced();
                 publishCounters();
                 publishBatchLanes(false);
-                queueUnforcedLanes();
+                lanesUnforced |= batchLaneCount > 0;
                 // At most one force round per interval: the only trigger is the clock.
                 if (!wal.hasUnforcedFrames() || now - lastForceNanos >= intervalNanos) {
                     forceUnforced();
                     publishCounters();
-                    publishUnforcedLanesDurable();
+                    publishDurableToAppended();
                 }
                 break;
             default:
@@ -645,13 +644,13 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
      */
     @Override
     public void idle() throws IOException {
-        if (mode != Durability.Mode.INTERVAL || unforcedLaneCount == 0 || failed) {
+        if (mode != Durability.Mode.INTERVAL || !lanesUnforced || failed) {
             return;
         }
         if (!wal.hasUnforcedFrames() || System.nanoTime() - lastForceNanos >= intervalNanos) {
             forceUnforced();
             publishCounters();
-            publishUnforcedLanesDurable();
+            publishDurableToAppended();
             durableSignal.signal();
         }
     }
@@ -666,45 +665,18 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         }
     }
 
-    private void publishBatchLanesDurable() {
-        for (int i = 0; i < batchLaneCount; i++) {
-            batchLanes[i].publishDurable(shard, batchLaneSequences[i]);
-            batchLanes[i] = null;
-        }
-    }
-
-    /** INTERVAL mode: this batch's lanes wait for the next force, one entry per lane. */
-    private void queueUnforcedLanes() {
-        for (int i = 0; i < batchLaneCount; i++) {
-            Lane<SampleBatchEvent> lane = batchLanes[i];
-            int index = lane.index();
-            if (index >= unforcedAt.length) {
-                unforcedAt = java.util.Arrays.copyOf(unforcedAt, Math.max(index + 1, unforcedAt.length * 2));
+    /**
+     * After a force: every ring is durable as far as this shard has appended it (what it appended
+     * is in the WAL before the force).
+     */
+    private void publishDurableToAppended() {
+        for (Lane<SampleBatchEvent> lane : lanes.lanes()) {
+            long appended = lane.appended(shard);
+            if (lane.durable(shard) < appended) {
+                lane.publishDurable(shard, appended);
             }
-            int slot = (int) unforcedAt[index] - 1;
-            if (slot < 0) {
-                if (unforcedLaneCount == unforcedLanes.length) {
-                    unforcedLanes = java.util.Arrays.copyOf(unforcedLanes, unforcedLaneCount * 2);
-                    unforcedLaneSequences = java.util.Arrays.copyOf(unforcedLaneSequences, unforcedLaneCount * 2);
-                }
-                slot = unforcedLaneCount++;
-                unforcedLanes[slot] = lane;
-                unforcedAt[index] = slot + 1;
-            }
-            unforcedLaneSequences[slot] = batchLaneSequences[i];
-            batchLanes[i] = null;
         }
-    }
-
-    /** INTERVAL mode, after a force: every lane waiting for it is durable as far as it was taken. */
-    private void publishUnforcedLanesDurable() {
-        for (int i = 0; i < unforcedLaneCount; i++) {
-            Lane<SampleBatchEvent> lane = unforcedLanes[i];
-            lane.publishDurable(shard, unforcedLaneSequences[i]);
-            unforcedAt[lane.index()] = 0;
-            unforcedLanes[i] = null;
-        }
-        unforcedLaneCount = 0;
+        lanesUnforced = false;
     }
 
     private void recordDurable(long[] origins, int[] counts, int n, long now) {
@@ -782,9 +754,7 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
                 unforcedEvents = 0;
                 durableSamples = samples;
                 publishCounters();
-                publishBatchLanes(true);
-                batchLaneCount = 0;
-                publishUnforcedLanesDurable();
+                publishDurableToAppended(); // each batch published how far it appended
             }
         } finally {
             wal.close(!failed);

@@ -56,7 +56,7 @@ class LanesTest {
         }
 
         @Override
-        public void onStart() {
+        public void onStart(Lanes<Item> lanes) {
             thread = Thread.currentThread();
         }
 
