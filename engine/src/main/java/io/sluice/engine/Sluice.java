@@ -904,6 +904,18 @@ public final class Sluice implements AutoCloseable {
         return s == null ? 0 : s.duplicates();
     }
 
+    /**
+     * The newest timestamp the shard has accepted for a series (in the head), or {@link Long#MIN_VALUE}
+     * if it has none there. Samples still in the ring are not counted: a writer that must refuse
+     * out-of-order samples itself (the server) asks once per series, then tracks what it wrote.
+     *
+     * @throws IllegalStateException if the engine is closed
+     */
+    public long newestTimestamp(long ref) {
+        HeadSeries s = state(ref);
+        return s == null ? Long.MIN_VALUE : s.newestTimestamp();
+    }
+
     private HeadSeries state(long ref) {
         checkReadable();
         int shard = SeriesRef.shard(ref);
