@@ -92,7 +92,7 @@ class RemoteWriteDecoderTest {
         byte[] group = {0x2b}; // field 5, start group
         assertTrue(assertThrows(BadRequestException.class, () -> decoder.decode(group, 1, batch)).getMessage()
             .contains("groups"));
-        byte[] longVarint = {0x08, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+        byte[] longVarint = {0x10, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
             (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01};
         assertTrue(assertThrows(BadRequestException.class, () -> decoder.decode(longVarint, longVarint.length, batch))
             .getMessage().contains("10 bytes"));
