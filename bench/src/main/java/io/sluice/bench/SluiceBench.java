@@ -22,7 +22,7 @@ import java.util.List;
     description = "Load harness and benchmarks for the Sluice write engine.",
     subcommands = {LoadCommand.class, VerifyCommand.class, InspectCommand.class, CrashCommand.class, JmhCommand.class,
         InteropCommand.class, ExportCommand.class,
-        PeersCommand.class, PlotCommand.class, PlatformCommand.class, RingsCommand.class,
+        PeersCommand.class, PlotCommand.class, PlatformCommand.class, RingsCommand.class, RemoteWriteCommand.class,
         CommandLine.HelpCommand.class})
 public final class SluiceBench implements Runnable {
     /** Exit code for bad flags and runtime errors. */
