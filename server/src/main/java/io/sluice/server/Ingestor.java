@@ -5,6 +5,7 @@ import io.sluice.engine.Labels;
 import io.sluice.engine.Sluice;
 import io.sluice.engine.SluiceFailedException;
 import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -12,49 +13,60 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.xerial.snappy.Snappy;
 
 /**
- * Takes decoded-on-arrival write requests off the network threads and writes them into the engine,
- * answering each only once its samples are durable under the engine's mode.
+ * Takes write requests off the network thread and writes them into the engine, answering each only
+ * once its samples are durable under the engine's mode.
  *
- * <p>Two threads. {@code sluice-ingest} owns one {@link Appender} (so one ring) and the
- * {@link SeriesCache}: it decompresses and decodes a request, resolves every series, checks every
- * sample against what the server last wrote to its series, and only if all of that passes adds and
- * commits the samples (a bad request writes nothing). It hands the commit's sequence to
- * {@code sluice-acks}, which waits for it to become durable and answers 204. Sequences of one ring
- * grow, so acks answer in order.
+ * <p>Three threads, in a pipeline. {@code sluice-decode} decompresses a request, decodes it into one of
+ * {@value #BATCHES} {@link WriteBatch}es and hashes each series' label key. {@code sluice-ingest}
+ * owns one {@link Appender} (so one ring) and the {@link SeriesCache}: it resolves every series of a
+ * batch, checks every sample against what the server last wrote to its series, and only if all of
+ * that passes adds and commits the samples (a bad request writes nothing). It hands the commit's
+ * sequence to {@code sluice-acks}, which waits for it to become durable and answers 204. Sequences of
+ * one ring grow, so acks answer in order.
  *
- * <p>Bounded: requests wait in a queue of at most {@code maxPendingBytes} of bodies (a request
- * larger than the budget is still taken when the queue is empty); beyond, {@link #submit} refuses and
- * the caller answers 429 with {@code Retry-After}. When the ring is full the ingest thread blocks in
- * {@code commit}, the queue fills, and clients are told to retry: nothing is buffered without bound.
+ * <p>Bounded: requests wait in a queue of at most {@code maxPendingBytes} of bodies (a request larger
+ * than the budget is still taken when the queue is empty); beyond, {@link #submit} refuses and the
+ * caller answers 429 with {@code Retry-After}. When the ring is full the ingest thread blocks in
+ * {@code commit}, the batches and then the queue fill, and clients are told to retry: nothing is
+ * buffered without bound.
  */
 final class Ingestor {
     /** Prometheus' limit on a decompressed remote-write body. */
     static final int MAX_DECOMPRESSED = 32 << 20;
+    /** Decoded batches in flight between the decode and the ingest thread. */
+    static final int BATCHES = 4;
 
     enum Format { REMOTE_WRITE }
 
     private record Job(byte[] body, Format format, Reply.Sink sink) { }
 
+    private record Decoded(Job job, WriteBatch batch) { }
+
     private record Ack(long sequence, int samples, Reply.Sink sink) { }
 
     private static final Job STOP = new Job(new byte[0], Format.REMOTE_WRITE, r -> { });
+    private static final Decoded STOP_DECODED = new Decoded(STOP, null);
 
     private final Sluice engine;
     private final ServerMetrics metrics;
     private final long maxPendingBytes;
     private final AtomicLong pendingBytes = new AtomicLong();
     private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<WriteBatch> free = new ArrayBlockingQueue<>(BATCHES);
+    private final BlockingQueue<Decoded> decoded = new ArrayBlockingQueue<>(BATCHES + 1);
     private final BlockingQueue<Ack> acks = new LinkedBlockingQueue<>();
+    private final Thread decoder;
     private final Thread ingest;
     private final Thread acker;
     private volatile boolean accepting = true;
 
-    // Owned by the ingest thread.
+    // Owned by the decode thread.
     private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder();
-    private final WriteBatch batch = new WriteBatch();
+
+    // Owned by the ingest thread.
     private final SeriesCache cache = new SeriesCache();
-    private byte[] plain = new byte[1 << 16];
-    private int[] slots = new int[64];
+    private int[] states = new int[64];
+    private final ProtoReader labelReader = new ProtoReader("Label");
     private boolean[] skip = new boolean[1024];
     private long[] undo = new long[3 * 64];
     private boolean[] undoKnown = new boolean[64];
@@ -64,12 +76,16 @@ final class Ingestor {
         this.engine = engine;
         this.metrics = metrics;
         this.maxPendingBytes = maxPendingBytes;
+        for (int i = 0; i < BATCHES; i++) {
+            free.add(new WriteBatch());
+        }
+        this.decoder = new Thread(this::decodeLoop, "sluice-decode");
         this.ingest = new Thread(this::ingestLoop, "sluice-ingest");
         this.acker = new Thread(this::ackLoop, "sluice-acks");
-        ingest.setDaemon(true);
-        acker.setDaemon(true);
-        ingest.start();
-        acker.start();
+        for (Thread t : new Thread[] {decoder, ingest, acker}) {
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     /**
@@ -93,17 +109,46 @@ final class Ingestor {
         return pendingBytes.get();
     }
 
-    private void ingestLoop() {
+    private void decodeLoop() {
         try {
             while (true) {
                 Job job = queue.take();
                 if (job == STOP) {
                     break;
                 }
+                WriteBatch b = free.take();
                 try {
-                    process(job);
-                } finally {
+                    int len = decompress(job.body, b);
+                    remoteWrite.decode(b.plain, len, b);
+                    b.hashKeys();
+                } catch (BadRequestException e) {
+                    free.add(b);
                     pendingBytes.addAndGet(-job.body.length);
+                    metrics.rejectedRequest(e.getMessage());
+                    job.sink.send(Reply.text(e.status(), e.getMessage()));
+                    continue;
+                }
+                decoded.put(new Decoded(job, b));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            decoded.add(STOP_DECODED);
+        }
+    }
+
+    private void ingestLoop() {
+        try {
+            while (true) {
+                Decoded d = decoded.take();
+                if (d == STOP_DECODED) {
+                    break;
+                }
+                try {
+                    process(d.job, d.batch);
+                } finally {
+                    free.add(d.batch);
+                    pendingBytes.addAndGet(-d.job.body.length);
                 }
             }
         } catch (InterruptedException e) {
@@ -120,12 +165,10 @@ final class Ingestor {
         }
     }
 
-    private void process(Job job) throws InterruptedException {
+    private void process(Job job, WriteBatch batch) throws InterruptedException {
         int samples;
         try {
-            int len = decompress(job.body);
-            remoteWrite.decode(plain, len, batch);
-            samples = write();
+            samples = write(batch);
         } catch (BadRequestException e) {
             metrics.rejectedRequest(e.getMessage());
             job.sink.send(Reply.text(e.status(), e.getMessage()));
@@ -141,7 +184,7 @@ final class Ingestor {
         acks.put(new Ack(seq, samples, job.sink));
     }
 
-    private int decompress(byte[] body) throws BadRequestException {
+    private static int decompress(byte[] body, WriteBatch b) throws BadRequestException {
         int n;
         try {
             n = Snappy.uncompressedLength(body);
@@ -152,14 +195,14 @@ final class Ingestor {
             throw new BadRequestException(413, "decompressed body of " + Integer.toUnsignedString(n)
                 + " bytes is over the limit of " + MAX_DECOMPRESSED + " bytes");
         }
-        if (plain.length < n) {
-            plain = new byte[Math.max(n, Math.min(MAX_DECOMPRESSED, plain.length * 2))];
+        if (b.plain.length < n) {
+            b.plain = new byte[Math.max(n, Math.min(MAX_DECOMPRESSED, b.plain.length * 2))];
         }
         try {
             if (!Snappy.isValidCompressedBuffer(body)) {
                 throw new BadRequestException("bad snappy block: not a valid snappy-compressed buffer");
             }
-            return Snappy.uncompress(body, 0, body.length, plain, 0);
+            return Snappy.uncompress(body, 0, body.length, b.plain, 0);
         } catch (IOException | RuntimeException e) {
             throw new BadRequestException("bad snappy block: " + e.getMessage());
         }
@@ -169,55 +212,62 @@ final class Ingestor {
      * Resolves, checks, then writes the batch. Returns the samples added (not committed yet).
      * Nothing is added unless every series and sample passed.
      */
-    private int write() throws BadRequestException {
-        WriteBatch b = batch;
-        if (slots.length < b.series) {
-            slots = new int[Math.max(b.series, slots.length * 2)];
-            undo = new long[3 * slots.length];
-            undoKnown = new boolean[slots.length];
+    private int write(WriteBatch b) throws BadRequestException {
+        if (states.length < b.series) {
+            states = new int[Math.max(b.series, states.length * 2)];
+            undo = new long[3 * states.length];
+            undoKnown = new boolean[states.length];
         }
         if (skip.length < b.samples) {
             skip = new boolean[Math.max(b.samples, skip.length * 2)];
         }
-        cache.ensureCapacity(b.series);
         for (int s = 0; s < b.series; s++) {
-            long h = SeriesCache.hash(b, s);
-            int slot = cache.find(b, s, h);
-            if (slot < 0) {
-                slot = newSeries(b, s, h);
+            byte[] kb = b.keyArray(s);
+            int off = b.keyOff[s];
+            int len = b.keyLen[s];
+            long h = b.keyHash[s];
+            int state = cache.find(kb, off, len, h);
+            if (state < 0) {
+                state = newSeries(b, s, h);
             }
-            slots[s] = slot;
+            states[s] = state;
         }
         // Check every sample before writing any; roll the cache back if one fails.
         int touched = 0;
         int duplicates = 0;
         for (int s = 0; s < b.series; s++) {
-            int slot = slots[s];
-            undo[3 * touched] = slot;
-            undo[3 * touched + 1] = cache.lastTimestamp(slot);
-            undo[3 * touched + 2] = cache.lastBits(slot);
-            undoKnown[touched] = cache.bitsKnown(slot);
+            int state = states[s];
+            undo[3 * touched] = state;
+            undo[3 * touched + 1] = cache.lastTimestamp(state);
+            undo[3 * touched + 2] = cache.lastBits(state);
+            undoKnown[touched] = cache.bitsKnown(state);
             touched++;
             for (int i = b.sampleFrom[s], end = i + b.sampleCount[s]; i < end; i++) {
                 long t = b.timestamps[i];
                 long bits = b.valueBits[i];
-                long last = cache.lastTimestamp(slot);
+                long last = cache.lastTimestamp(state);
                 skip[i] = false;
-                if (t < last || (t == last && cache.bitsKnown(slot) && cache.lastBits(slot) != bits)) {
-                    rollback(touched);
-                    boolean ooo = t < last;
-                    metrics.rejectedSamples(ooo ? "out_of_order" : "duplicate_timestamp", b.samples);
-                    throw new BadRequestException(ooo
-                        ? "out of order sample: series " + b.describe(s) + " has a sample at " + last
-                            + ", this one is at " + t
-                        : "duplicate sample for timestamp: series " + b.describe(s) + " has another value at " + t);
+                if (t > last) {
+                    cache.written(state, t, bits);
+                    continue;
                 }
-                if (t == last && cache.bitsKnown(slot)) {
+                boolean known = cache.bitsKnown(state);
+                if (t == last && known && cache.lastBits(state) == bits) {
                     skip[i] = true; // an exact duplicate: accepted and not written again, as Prometheus does
                     duplicates++;
                     continue;
                 }
-                cache.written(slot, t, bits);
+                if (t == last && !known) {
+                    cache.written(state, t, bits); // the engine tells a duplicate from a conflict
+                    continue;
+                }
+                rollback(touched);
+                boolean ooo = t < last;
+                metrics.rejectedSamples(ooo ? "out_of_order" : "duplicate_timestamp", b.samples);
+                throw new BadRequestException(ooo
+                    ? "out of order sample: series " + b.describe(s) + " has a sample at " + last
+                        + ", this one is at " + t
+                    : "duplicate sample for timestamp: series " + b.describe(s) + " has another value at " + t);
             }
         }
         if (appender == null) {
@@ -225,7 +275,7 @@ final class Ingestor {
         }
         int added = 0;
         for (int s = 0; s < b.series; s++) {
-            long ref = cache.ref(slots[s]);
+            long ref = cache.ref(states[s]);
             for (int i = b.sampleFrom[s], end = i + b.sampleCount[s]; i < end; i++) {
                 if (!skip[i]) {
                     appender.add(ref, b.timestamps[i], Double.longBitsToDouble(b.valueBits[i]));
@@ -239,27 +289,20 @@ final class Ingestor {
 
     private void rollback(int touched) {
         for (int k = touched - 1; k >= 0; k--) {
-            int slot = (int) undo[3 * k];
-            cache.restore(slot, undo[3 * k + 1], undo[3 * k + 2], undoKnown[k]);
+            cache.restore((int) undo[3 * k], undo[3 * k + 1], undo[3 * k + 2], undoKnown[k]);
         }
     }
 
     private int newSeries(WriteBatch b, int s, long hash) throws BadRequestException {
-        int n = b.labelCount[s];
-        String[] names = new String[n];
-        String[] values = new String[n];
-        for (int k = 0; k < n; k++) {
-            names[k] = b.name(b.labelFrom[s] + k);
-            values[k] = b.value(b.labelFrom[s] + k);
-        }
+        String[] kv = b.parseLabels(s, labelReader);
         Labels labels;
         try {
-            labels = Labels.of(names, values);
+            labels = Labels.of(kv);
         } catch (IllegalArgumentException e) {
             throw new BadRequestException("invalid labels " + b.describe(s) + ": " + e.getMessage());
         }
         long ref = engine.series(labels);
-        return cache.insert(b, s, hash, ref, engine.newestTimestamp(ref));
+        return cache.insert(b.keyArray(s), b.keyOff[s], b.keyLen[s], hash, ref, engine.newestTimestamp(ref));
     }
 
     private void ackLoop() {
@@ -299,7 +342,8 @@ final class Ingestor {
     void close() throws InterruptedException {
         accepting = false;
         queue.add(STOP);
-        ingest.join(TimeUnit.SECONDS.toMillis(60));
-        acker.join(TimeUnit.SECONDS.toMillis(60));
+        for (Thread t : new Thread[] {decoder, ingest, acker}) {
+            t.join(TimeUnit.SECONDS.toMillis(60));
+        }
     }
 }

@@ -2,7 +2,7 @@ package io.sluice.server;
 
 /**
  * Decodes a Prometheus remote-write 1.0 {@code WriteRequest} (already snappy-decompressed) into a
- * {@link WriteBatch}, checking the wire format, label names and UTF-8 as it goes.
+ * {@link WriteBatch}, checking the wire format as it goes.
  *
  * <pre>
  * WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
@@ -12,14 +12,15 @@ package io.sluice.server;
  * Sample       { double value = 1; int64 timestamp = 2; }
  * </pre>
  *
- * Metadata and exemplars are skipped (Sluice stores samples only); native histograms are refused,
- * since Sluice stores float samples only. A label with an empty value is dropped, as Prometheus
- * does (an empty value means the label is absent).
+ * A series' {@code Label} fields are not parsed here: their raw bytes are its key ({@link WriteBatch});
+ * where other fields come between them, they are copied together. Labels are parsed and checked
+ * when a key is new ({@link WriteBatch#parseLabels}). Metadata and exemplars are skipped (Sluice stores
+ * samples only); native histograms are refused, since Sluice stores float samples only.
  */
 final class RemoteWriteDecoder {
     private final ProtoReader top = new ProtoReader("WriteRequest");
     private final ProtoReader ts = new ProtoReader("TimeSeries");
-    private final ProtoReader sub = new ProtoReader("Label/Sample");
+    private final ProtoReader sub = new ProtoReader("Sample");
 
     void decode(byte[] body, int length, WriteBatch into) throws BadRequestException {
         into.clear(body);
@@ -40,13 +41,22 @@ final class RemoteWriteDecoder {
     private void timeSeries(byte[] body, int from, int to, WriteBatch into) throws BadRequestException {
         int s = into.beginSeries();
         ts.reset(body, from, to);
+        int keyFrom = -1;
+        int keyEnd = -1;
+        boolean split = false;
         while (ts.hasMore()) {
+            int fieldStart = ts.pos;
             int tag = ts.readTag();
             switch (tag >>> 3) {
                 case 1 -> {
                     ts.expect(tag, ProtoReader.LEN);
                     int end = ts.readLengthEnd();
-                    label(body, ts.pos, end, s, into);
+                    if (keyFrom < 0) {
+                        keyFrom = fieldStart;
+                    } else if (keyEnd != fieldStart) {
+                        split = true;
+                    }
+                    keyEnd = end;
                     ts.pos = end;
                 }
                 case 2 -> {
@@ -55,66 +65,55 @@ final class RemoteWriteDecoder {
                     sample(body, ts.pos, end, s, into);
                     ts.pos = end;
                 }
-                case 4 -> throw new BadRequestException("native histograms are not supported: series "
-                    + into.describe(s) + " carries one; Sluice stores float samples");
+                case 4 -> throw new BadRequestException("native histograms are not supported: a series carries one;"
+                    + " Sluice stores float samples");
                 default -> ts.skip(tag);
             }
         }
-        if (into.labelCount[s] == 0) {
-            throw new BadRequestException("a series in the request has no labels (or only empty ones)");
+        if (keyFrom < 0) {
+            return; // no labels: refused when resolved
         }
-    }
-
-    private void label(byte[] body, int from, int to, int s, WriteBatch into) throws BadRequestException {
-        sub.reset(body, from, to);
-        int nOff = from;
-        int nLen = 0;
-        int vOff = from;
-        int vLen = 0;
-        while (sub.hasMore()) {
-            int tag = sub.readTag();
-            int field = tag >>> 3;
-            if (field == 1 || field == 2) {
-                sub.expect(tag, ProtoReader.LEN);
-                int end = sub.readLengthEnd();
-                if (field == 1) {
-                    nOff = sub.pos;
-                    nLen = end - sub.pos;
-                } else {
-                    vOff = sub.pos;
-                    vLen = end - sub.pos;
+        if (!split) {
+            into.keyOff[s] = keyFrom;
+            into.keyLen[s] = keyEnd - keyFrom;
+            return;
+        }
+        // Label fields with other fields between them: copy the label fields together.
+        ts.reset(body, from, to);
+        int sideFrom = -1;
+        while (ts.hasMore()) {
+            int fieldStart = ts.pos;
+            int tag = ts.readTag();
+            if (tag >>> 3 == 1) {
+                int end = ts.readLengthEnd();
+                int at = into.toSide(body, fieldStart, end - fieldStart);
+                if (sideFrom < 0) {
+                    sideFrom = at;
                 }
-                sub.pos = end;
+                ts.pos = end;
             } else {
-                sub.skip(tag);
+                ts.skip(tag);
             }
         }
-        checkName(body, nOff, nLen, into, s);
-        if (!ProtoReader.validUtf8(body, vOff, vOff + vLen)) {
-            throw new BadRequestException("invalid label value: the value of label '"
-                + new String(body, nOff, nLen, java.nio.charset.StandardCharsets.UTF_8) + "' is not valid UTF-8");
-        }
-        if (vLen > 0) {
-            into.addLabel(s, nOff, nLen, vOff, vLen);
-        }
-    }
-
-    static void checkName(byte[] b, int off, int len, WriteBatch into, int s) throws BadRequestException {
-        if (len == 0) {
-            throw new BadRequestException("invalid label name: empty (series " + into.describe(s) + ")");
-        }
-        for (int i = 0; i < len; i++) {
-            int c = b[off + i];
-            boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) {
-                String name = ProtoReader.validUtf8(b, off, off + len)
-                    ? new String(b, off, Math.min(len, 64), java.nio.charset.StandardCharsets.UTF_8) : "(not UTF-8)";
-                throw new BadRequestException("invalid label name '" + name + "': names match [a-zA-Z_][a-zA-Z0-9_]*");
-            }
-        }
+        into.keyInSide[s] = true;
+        into.keyOff[s] = sideFrom;
+        into.keyLen[s] = into.sideLen - sideFrom;
     }
 
     private void sample(byte[] body, int from, int to, int s, WriteBatch into) throws BadRequestException {
+        // Fast path: value then timestamp, as every client writes them.
+        if (to - from >= 11 && body[from] == 0x09 && body[from + 9] == 0x10) {
+            long bits = 0;
+            for (int i = 8; i >= 1; i--) {
+                bits = (bits << 8) | (body[from + i] & 0xFFL);
+            }
+            sub.reset(body, from + 10, to);
+            long t = sub.readVarint();
+            if (sub.pos == to) {
+                into.addSample(s, t, bits);
+                return;
+            }
+        }
         sub.reset(body, from, to);
         long bits = 0;
         long t = 0;

@@ -1,72 +1,81 @@
 package io.sluice.server;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A decoded write request held as offsets into its (decompressed) body and primitive arrays:
- * series, their labels (name and value byte ranges, empty values dropped) and their samples.
- * Reused request after request by one ingest thread, so decoding allocates nothing per sample and,
- * once the arrays have grown, nothing per request.
+ * A decoded write request held as offsets into its (decompressed) body and primitive arrays. Each
+ * series is known by its <em>label key</em>: the raw bytes of its {@code Label} fields as the request
+ * carries them (their protobuf encoding), which resolve the series through {@link SeriesCache} without
+ * a String per label; the labels themselves are parsed and checked only for a key not seen before
+ * ({@link #parseLabels}). Reused request after request by one ingest thread, so decoding allocates
+ * nothing per sample and, once the arrays have grown, nothing per request.
  */
 final class WriteBatch {
+    /** The decompressed body this batch was decoded from (owned, reused). */
+    byte[] plain = new byte[1 << 16];
     byte[] buf;
+    long[] keyHash = new long[64];
     int series;
-    /** Per series: first label index and label count; first sample index and sample count. */
-    int[] labelFrom = new int[64];
-    int[] labelCount = new int[64];
+    /** Per series: its label key's array ({@link #buf} or {@link #side}), offset and length; its samples. */
+    boolean[] keyInSide = new boolean[64];
+    int[] keyOff = new int[64];
+    int[] keyLen = new int[64];
     int[] sampleFrom = new int[64];
     int[] sampleCount = new int[64];
-    /** Per label: byte ranges in {@link #buf}. */
-    int labels;
-    int[] nameOff = new int[256];
-    int[] nameLen = new int[256];
-    int[] valueOff = new int[256];
-    int[] valueLen = new int[256];
+    /** Label fields of series whose labels were not contiguous in the request, copied together. */
+    byte[] side = new byte[1024];
+    int sideLen;
     /** Per sample. */
     int samples;
     long[] timestamps = new long[1024];
     long[] valueBits = new long[1024];
 
-    /** Names and values as Strings, for requests that do not come as protobuf bytes (OTLP's mapping). */
-    String[] nameStr = new String[0];
-    String[] valueStr = new String[0];
-
     void clear(byte[] buf) {
         this.buf = buf;
         series = 0;
-        labels = 0;
         samples = 0;
+        sideLen = 0;
     }
 
     int beginSeries() {
-        if (series == labelFrom.length) {
+        if (series == keyOff.length) {
             int n = series * 2;
-            labelFrom = Arrays.copyOf(labelFrom, n);
-            labelCount = Arrays.copyOf(labelCount, n);
+            keyInSide = Arrays.copyOf(keyInSide, n);
+            keyOff = Arrays.copyOf(keyOff, n);
+            keyLen = Arrays.copyOf(keyLen, n);
             sampleFrom = Arrays.copyOf(sampleFrom, n);
             sampleCount = Arrays.copyOf(sampleCount, n);
+            keyHash = Arrays.copyOf(keyHash, n);
         }
-        labelFrom[series] = labels;
-        labelCount[series] = 0;
+        keyInSide[series] = false;
+        keyOff[series] = 0;
+        keyLen[series] = 0;
         sampleFrom[series] = samples;
         sampleCount[series] = 0;
         return series++;
     }
 
-    void addLabel(int s, int nOff, int nLen, int vOff, int vLen) {
-        if (labels == nameOff.length) {
-            int n = labels * 2;
-            nameOff = Arrays.copyOf(nameOff, n);
-            nameLen = Arrays.copyOf(nameLen, n);
-            valueOff = Arrays.copyOf(valueOff, n);
-            valueLen = Arrays.copyOf(valueLen, n);
+    /** Hashes every series' label key (on the decode thread, so the ingest thread only looks them up). */
+    void hashKeys() {
+        for (int s = 0; s < series; s++) {
+            keyHash[s] = SeriesCache.hash(keyArray(s), keyOff[s], keyLen[s]);
         }
-        nameOff[labels] = nOff;
-        nameLen[labels] = nLen;
-        valueOff[labels] = vOff;
-        valueLen[labels] = vLen;
-        labels++;
-        labelCount[s]++;
+    }
+
+    byte[] keyArray(int s) {
+        return keyInSide[s] ? side : buf;
+    }
+
+    /** Copies bytes to the side buffer; returns their offset there. */
+    int toSide(byte[] from, int off, int len) {
+        if (sideLen + len > side.length) {
+            side = Arrays.copyOf(side, Math.max(sideLen + len, side.length * 2));
+        }
+        System.arraycopy(from, off, side, sideLen, len);
+        int at = sideLen;
+        sideLen += len;
+        return at;
     }
 
     void addSample(int s, long timestamp, long bits) {
@@ -81,27 +90,97 @@ final class WriteBatch {
         sampleCount[s]++;
     }
 
-    /** Labels of series {@code s} as a string for messages: {@code {a="b", c="d"}}. */
-    String describe(int s) {
-        StringBuilder sb = new StringBuilder("{");
-        for (int l = labelFrom[s], end = l + labelCount[s]; l < end; l++) {
-            if (sb.length() > 1) {
-                sb.append(", ");
+    /**
+     * Parses and checks series {@code s}'s labels: names match {@code [a-zA-Z_][a-zA-Z0-9_]*}, values are
+     * valid UTF-8; a label with an empty value is dropped (Prometheus: an empty value means absent).
+     * Returns names and values interleaved.
+     */
+    String[] parseLabels(int s, ProtoReader r) throws BadRequestException {
+        byte[] b = keyArray(s);
+        int end = keyOff[s] + keyLen[s];
+        String[] out = new String[16];
+        int n = 0;
+        r.reset(b, keyOff[s], end);
+        while (r.hasMore()) {
+            int tag = r.readTag();
+            r.expect(tag, ProtoReader.LEN);
+            int labelEnd = r.readLengthEnd();
+            int nOff = r.pos;
+            int nLen = 0;
+            int vOff = r.pos;
+            int vLen = 0;
+            int fieldsEnd = labelEnd;
+            while (r.pos < fieldsEnd) {
+                int t = r.readTag();
+                int field = t >>> 3;
+                if (field == 1 || field == 2) {
+                    r.expect(t, ProtoReader.LEN);
+                    int e = r.readLengthEnd();
+                    if (field == 1) {
+                        nOff = r.pos;
+                        nLen = e - r.pos;
+                    } else {
+                        vOff = r.pos;
+                        vLen = e - r.pos;
+                    }
+                    r.pos = e;
+                } else {
+                    r.skip(t);
+                }
             }
-            sb.append(name(l)).append("=\"").append(value(l)).append('"');
-            if (sb.length() > 200) {
-                sb.append(", ...");
-                break;
+            checkName(b, nOff, nLen);
+            if (!ProtoReader.validUtf8(b, vOff, vOff + vLen)) {
+                throw new BadRequestException("invalid label value: the value of label '"
+                    + new String(b, nOff, nLen, StandardCharsets.UTF_8) + "' is not valid UTF-8");
+            }
+            if (vLen == 0) {
+                continue;
+            }
+            if (n + 2 > out.length) {
+                out = Arrays.copyOf(out, out.length * 2);
+            }
+            out[n++] = new String(b, nOff, nLen, StandardCharsets.ISO_8859_1); // checked ASCII
+            out[n++] = new String(b, vOff, vLen, StandardCharsets.UTF_8);
+        }
+        if (n == 0) {
+            throw new BadRequestException("a series in the request has no labels (or only empty ones)");
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    static void checkName(byte[] b, int off, int len) throws BadRequestException {
+        if (len == 0) {
+            throw new BadRequestException("invalid label name: empty");
+        }
+        for (int i = 0; i < len; i++) {
+            int c = b[off + i];
+            boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+            if (!ok) {
+                String name = ProtoReader.validUtf8(b, off, off + len)
+                    ? new String(b, off, Math.min(len, 64), StandardCharsets.UTF_8) : "(not UTF-8)";
+                throw new BadRequestException("invalid label name '" + name + "': names match [a-zA-Z_][a-zA-Z0-9_]*");
             }
         }
-        return sb.append('}').toString();
     }
 
-    String name(int l) {
-        return new String(buf, nameOff[l], nameLen[l], java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    String value(int l) {
-        return new String(buf, valueOff[l], valueLen[l], java.nio.charset.StandardCharsets.UTF_8);
+    /** Labels of series {@code s} as a string for messages: {@code {a="b", c="d"}}. */
+    String describe(int s) {
+        try {
+            String[] kv = parseLabels(s, new ProtoReader("Label"));
+            StringBuilder sb = new StringBuilder("{");
+            for (int i = 0; i < kv.length; i += 2) {
+                if (i > 0) {
+                    sb.append(", ");
+                }
+                sb.append(kv[i]).append("=\"").append(kv[i + 1]).append('"');
+                if (sb.length() > 200) {
+                    sb.append(", ...");
+                    break;
+                }
+            }
+            return sb.append('}').toString();
+        } catch (BadRequestException e) {
+            return "(labels not readable: " + e.getMessage() + ")";
+        }
     }
 }

@@ -30,11 +30,8 @@ class RemoteWriteDecoderTest {
         byte[] b = HexFormat.of().parseHex(GOLDEN);
         decoder.decode(b, b.length, batch);
         assertEquals(1, batch.series);
-        assertEquals(2, batch.labelCount[0]);
-        assertEquals("__name__", batch.name(0));
-        assertEquals("up", batch.value(0));
-        assertEquals("job", batch.name(1));
-        assertEquals("a", batch.value(1));
+        assertArrayEquals(new String[] {"__name__", "up", "job", "a"}, batch.parseLabels(0, new ProtoReader("L")));
+        assertEquals(26, batch.keyLen[0], "the key is the two Label fields' bytes");
         assertEquals(2, batch.samples);
         assertEquals(1000, batch.timestamps[0]);
         assertEquals(1.5, Double.longBitsToDouble(batch.valueBits[0]));
@@ -67,8 +64,8 @@ class RemoteWriteDecoderTest {
         assertEquals(300, batch.series);
         int sample = 0;
         for (int s = 0; s < 300; s++) {
-            assertEquals(2, batch.labelCount[s], "the empty label is dropped");
-            assertEquals("m" + s, batch.value(batch.labelFrom[s]));
+            assertArrayEquals(new String[] {"__name__", "m" + s, "i", Integer.toString(s)},
+                batch.parseLabels(s, new ProtoReader("L")), "the empty label is dropped");
             assertEquals(s % 7, batch.sampleCount[s]);
             for (int i = 0; i < s % 7; i++, sample++) {
                 assertEquals(1_000L * i + s, batch.timestamps[sample]);
@@ -84,7 +81,7 @@ class RemoteWriteDecoderTest {
             byte[] b = java.util.Arrays.copyOf(good, cut);
             BadRequestException e = assertThrows(BadRequestException.class, () -> decoder.decode(b, b.length, batch),
                 "cut at " + cut);
-            assertTrue(e.getMessage().startsWith("bad protobuf") || e.getMessage().contains("no labels"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("bad protobuf"), e.getMessage());
         }
         byte[] wrongWire = good.clone();
         wrongWire[0] = 0x08; // field 1 as a varint
@@ -98,17 +95,40 @@ class RemoteWriteDecoderTest {
             .getMessage().contains("10 bytes"));
     }
 
+    private String[] labelsOf(byte[] request) throws BadRequestException {
+        decoder.decode(request, request.length, batch);
+        return batch.parseLabels(0, new ProtoReader("L"));
+    }
+
+    @Test
+    void labelsSplitByOtherFieldsMakeTheSameKey() throws Exception {
+        // TimeSeries: label a=1, sample, label b=2 (fields out of the usual order).
+        byte[] ts = HexFormat.of().parseHex("0a06" + "0a0161" + "120131" + "120c" + "09" + "000000000000f03f" + "10e807"
+            + "0a06" + "0a0162" + "120132");
+        byte[] req = new byte[ts.length + 2];
+        req[0] = 0x0a;
+        req[1] = (byte) ts.length;
+        System.arraycopy(ts, 0, req, 2, ts.length);
+        decoder.decode(req, req.length, batch);
+        assertTrue(batch.keyInSide[0]);
+        byte[] contiguous = new RemoteWriteEncoder().series(new String[] {"a", "1", "b", "2"}, new long[] {1000},
+            new double[] {1}).protobuf();
+        byte[] key = java.util.Arrays.copyOfRange(batch.side, batch.keyOff[0], batch.keyOff[0] + batch.keyLen[0]);
+        decoder.decode(contiguous, contiguous.length, batch);
+        assertArrayEquals(java.util.Arrays.copyOfRange(contiguous, batch.keyOff[0], batch.keyOff[0] + batch.keyLen[0]), key);
+    }
+
     @Test
     void refusesBadLabelsAndHistograms() {
         byte[] badName = new RemoteWriteEncoder().series(new String[] {"__name__", "up", "bad-name", "x"},
             new long[] {1}, new double[] {1}).protobuf();
-        assertTrue(assertThrows(BadRequestException.class, () -> decoder.decode(badName, badName.length, batch))
+        assertTrue(assertThrows(BadRequestException.class, () -> labelsOf(badName))
             .getMessage().contains("invalid label name 'bad-name'"));
         byte[] badUtf8 = new RemoteWriteEncoder().series(new String[] {"__name__", "up", "v", "\u00e9"},
             new long[] {1}, new double[] {1}).protobuf();
         int at = indexOf(badUtf8, "\u00e9".getBytes(StandardCharsets.UTF_8));
         badUtf8[at + 1] = 0x41; // break the continuation byte
-        assertTrue(assertThrows(BadRequestException.class, () -> decoder.decode(badUtf8, badUtf8.length, batch))
+        assertTrue(assertThrows(BadRequestException.class, () -> labelsOf(badUtf8))
             .getMessage().contains("not valid UTF-8"));
         byte[] hist = HexFormat.of().parseHex("0a" + "0c" + "0a08" + "0a01" + "61" + "1203" + "626262" + "2200");
         assertTrue(assertThrows(BadRequestException.class, () -> decoder.decode(hist, hist.length, batch))
