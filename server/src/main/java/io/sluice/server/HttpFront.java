@@ -137,6 +137,18 @@ final class HttpFront {
                         send(ctx, handler, server.busy(), keepAlive);
                     }
                 }
+                case "/api/v1/read" -> {
+                    if (m != HttpMethod.POST) {
+                        send(ctx, handler, methodNotAllowed("POST"), keepAlive);
+                        return;
+                    }
+                    byte[] body = ByteBufUtil.getBytes(req.content());
+                    try {
+                        reads.execute(() -> send(ctx, handler, server.remoteRead().handle(body), keepAlive));
+                    } catch (RejectedExecutionException e) {
+                        send(ctx, handler, server.busy(), keepAlive);
+                    }
+                }
                 default -> {
                     if (path.startsWith("/api/v1/")) {
                         if (m != HttpMethod.GET && m != HttpMethod.POST) {
@@ -229,6 +241,9 @@ final class HttpFront {
             Unpooled.wrappedBuffer(r.body()));
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
         resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+        if (r.contentEncoding() != null) {
+            resp.headers().set(HttpHeaderNames.CONTENT_ENCODING, r.contentEncoding());
+        }
         if (r.retryAfter() != null) {
             resp.headers().set(HttpHeaderNames.RETRY_AFTER, r.retryAfter());
         }

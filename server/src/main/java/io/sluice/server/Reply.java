@@ -2,8 +2,12 @@ package io.sluice.server;
 
 import java.nio.charset.StandardCharsets;
 
-/** An HTTP answer: status, content type, body and an optional {@code Retry-After} (seconds). */
-record Reply(int status, String contentType, byte[] body, String retryAfter) {
+/** An HTTP answer: status, content type, body, an optional {@code Retry-After} (seconds) and content encoding. */
+record Reply(int status, String contentType, byte[] body, String retryAfter, String contentEncoding) {
+    Reply(int status, String contentType, byte[] body, String retryAfter) {
+        this(status, contentType, body, retryAfter, null);
+    }
+
     static final String TEXT = "text/plain; charset=utf-8";
     static final String JSON = "application/json";
 

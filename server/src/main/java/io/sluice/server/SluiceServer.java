@@ -28,6 +28,7 @@ public final class SluiceServer implements AutoCloseable {
     private final ServerMetrics metrics;
     private final Ingestor ingestor;
     private final ReadApi readApi;
+    private final RemoteRead remoteRead;
     private final HttpFront http;
     private volatile boolean closing;
     private final Object closeLock = new Object();
@@ -54,6 +55,7 @@ public final class SluiceServer implements AutoCloseable {
             this.ingestor = new Ingestor(engine, metrics, MAX_PENDING_BYTES);
             box[0] = ingestor;
             this.readApi = new ReadApi(engine);
+            this.remoteRead = new RemoteRead(engine);
             this.http = new HttpFront(this, o.listen, token);
         } catch (RuntimeException | InterruptedException e) {
             engine.close();
@@ -81,6 +83,10 @@ public final class SluiceServer implements AutoCloseable {
 
     ReadApi readApi() {
         return readApi;
+    }
+
+    RemoteRead remoteRead() {
+        return remoteRead;
     }
 
     ServerMetrics metrics() {
