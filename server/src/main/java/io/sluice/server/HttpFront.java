@@ -137,6 +137,33 @@ final class HttpFront {
                         send(ctx, handler, server.busy(), keepAlive);
                     }
                 }
+                case "/v1/metrics" -> {
+                    if (m != HttpMethod.POST) {
+                        send(ctx, handler, methodNotAllowed("POST"), keepAlive);
+                        return;
+                    }
+                    String ct = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+                    if (!ct.toLowerCase(Locale.ROOT).startsWith("application/x-protobuf")) {
+                        send(ctx, handler, Reply.text(415, "unsupported content type \"" + ct + "\": OTLP/HTTP takes"
+                            + " application/x-protobuf (JSON is not served)"), keepAlive);
+                        return;
+                    }
+                    String enc = req.headers().get(HttpHeaderNames.CONTENT_ENCODING);
+                    Ingestor.Format f;
+                    if (enc == null || enc.equalsIgnoreCase("identity")) {
+                        f = Ingestor.Format.OTLP;
+                    } else if (enc.equalsIgnoreCase("gzip")) {
+                        f = Ingestor.Format.OTLP_GZIP;
+                    } else {
+                        send(ctx, handler, Reply.text(415, "unsupported content encoding \"" + enc + "\": OTLP/HTTP"
+                            + " takes gzip or none"), keepAlive);
+                        return;
+                    }
+                    byte[] body = ByteBufUtil.getBytes(req.content());
+                    if (!server.ingestor().submit(body, f, r -> send(ctx, handler, r, keepAlive))) {
+                        send(ctx, handler, server.busy(), keepAlive);
+                    }
+                }
                 case "/api/v1/read" -> {
                     if (m != HttpMethod.POST) {
                         send(ctx, handler, methodNotAllowed("POST"), keepAlive);

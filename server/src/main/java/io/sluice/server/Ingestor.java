@@ -36,13 +36,13 @@ final class Ingestor {
     /** Decoded batches in flight between the decode and the ingest thread. */
     static final int BATCHES = 4;
 
-    enum Format { REMOTE_WRITE }
+    enum Format { REMOTE_WRITE, OTLP, OTLP_GZIP }
 
     private record Job(byte[] body, Format format, Reply.Sink sink) { }
 
     private record Decoded(Job job, WriteBatch batch) { }
 
-    private record Ack(long sequence, int samples, Reply.Sink sink) { }
+    private record Ack(long sequence, int samples, Reply.Sink sink, Format format, int dropped, String dropReason) { }
 
     private static final Job STOP = new Job(new byte[0], Format.REMOTE_WRITE, r -> { });
     private static final Decoded STOP_DECODED = new Decoded(STOP, null);
@@ -62,6 +62,7 @@ final class Ingestor {
 
     // Owned by the decode thread.
     private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder();
+    private final OtlpDecoder otlp = new OtlpDecoder();
 
     // Owned by the ingest thread.
     private final SeriesCache cache = new SeriesCache();
@@ -118,9 +119,11 @@ final class Ingestor {
                 }
                 WriteBatch b = free.take();
                 try {
-                    int len = decompress(job.body, b);
-                    remoteWrite.decode(b.plain, len, b);
-                    b.hashKeys();
+                    switch (job.format) {
+                        case REMOTE_WRITE -> remoteWrite.decode(b.plain, decompress(job.body, b), b);
+                        case OTLP -> otlp.decode(job.body, job.body.length, b);
+                        default -> otlp.decode(b.plain, gunzip(job.body, b), b);
+                    }
                 } catch (BadRequestException e) {
                     free.add(b);
                     pendingBytes.addAndGet(-job.body.length);
@@ -161,7 +164,7 @@ final class Ingestor {
                     // the engine closed first; nothing is staged between requests
                 }
             }
-            acks.add(new Ack(-2, 0, null));
+            acks.add(new Ack(-2, 0, null, null, 0, null));
         }
     }
 
@@ -181,7 +184,29 @@ final class Ingestor {
             return;
         }
         long seq = samples == 0 ? -1 : appender.commit();
-        acks.put(new Ack(seq, samples, job.sink));
+        acks.put(new Ack(seq, samples, job.sink, job.format, batch.dropped, batch.dropReason));
+    }
+
+    private static int gunzip(byte[] body, WriteBatch b) throws BadRequestException {
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+            int n = 0;
+            while (true) {
+                if (n == b.plain.length) {
+                    if (n >= MAX_DECOMPRESSED) {
+                        throw new BadRequestException(413, "decompressed body is over the limit of " + MAX_DECOMPRESSED
+                            + " bytes");
+                    }
+                    b.plain = java.util.Arrays.copyOf(b.plain, Math.min(MAX_DECOMPRESSED, n * 2));
+                }
+                int r = in.read(b.plain, n, b.plain.length - n);
+                if (r < 0) {
+                    return n;
+                }
+                n += r;
+            }
+        } catch (IOException e) {
+            throw new BadRequestException("bad gzip body: " + e.getMessage());
+        }
     }
 
     private static int decompress(byte[] body, WriteBatch b) throws BadRequestException {
@@ -222,11 +247,8 @@ final class Ingestor {
             skip = new boolean[Math.max(b.samples, skip.length * 2)];
         }
         for (int s = 0; s < b.series; s++) {
-            byte[] kb = b.keyArray(s);
-            int off = b.keyOff[s];
-            int len = b.keyLen[s];
             long h = b.keyHash[s];
-            int state = cache.find(kb, off, len, h);
+            int state = cache.find(b, s, h);
             if (state < 0) {
                 state = newSeries(b, s, h);
             }
@@ -294,7 +316,7 @@ final class Ingestor {
     }
 
     private int newSeries(WriteBatch b, int s, long hash) throws BadRequestException {
-        String[] kv = b.parseLabels(s, labelReader);
+        String[] kv = b.format[s] == WriteBatch.OTLP ? OtlpLabels.build(b, s) : b.parseLabels(s, labelReader);
         Labels labels;
         try {
             labels = Labels.of(kv);
@@ -302,7 +324,7 @@ final class Ingestor {
             throw new BadRequestException("invalid labels " + b.describe(s) + ": " + e.getMessage());
         }
         long ref = engine.series(labels);
-        return cache.insert(b.keyArray(s), b.keyOff[s], b.keyLen[s], hash, ref, engine.newestTimestamp(ref));
+        return cache.insert(b, s, hash, ref, engine.newestTimestamp(ref));
     }
 
     private void ackLoop() {
@@ -335,7 +357,7 @@ final class Ingestor {
             }
         }
         metrics.durable(a.samples);
-        a.sink.send(Reply.empty(204));
+        a.sink.send(a.format == Format.REMOTE_WRITE ? Reply.empty(204) : OtlpResponse.ok(a.dropped, a.dropReason));
     }
 
     /** Stops taking requests, writes and answers those queued, then returns. */

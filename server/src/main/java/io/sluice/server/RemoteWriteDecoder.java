@@ -74,8 +74,8 @@ final class RemoteWriteDecoder {
             return; // no labels: refused when resolved
         }
         if (!split) {
-            into.keyOff[s] = keyFrom;
-            into.keyLen[s] = keyEnd - keyFrom;
+            into.addSegment(s, false, keyFrom, keyEnd - keyFrom);
+            into.keyHash[s] = SeriesCache.hash(body, keyFrom, keyEnd - keyFrom);
             return;
         }
         // Label fields with other fields between them: copy the label fields together.
@@ -95,9 +95,8 @@ final class RemoteWriteDecoder {
                 ts.skip(tag);
             }
         }
-        into.keyInSide[s] = true;
-        into.keyOff[s] = sideFrom;
-        into.keyLen[s] = into.sideLen - sideFrom;
+        into.addSegment(s, true, sideFrom, into.sideLen - sideFrom);
+        into.keyHash[s] = SeriesCache.hash(into.side, sideFrom, into.sideLen - sideFrom);
     }
 
     private void sample(byte[] body, int from, int to, int s, WriteBatch into) throws BadRequestException {

@@ -37,19 +37,31 @@ final class SeriesCache {
         return XX3.hashBytes(b, off, len);
     }
 
-    /** The state index of the key, or -1. */
-    int find(byte[] b, int off, int len, long hash) {
+    /** The state index of series {@code s}'s key (hash {@code hash}), or -1. */
+    int find(WriteBatch b, int s, long hash) {
         int mask = hashes.length - 1;
         for (int i = (int) (hash ^ (hash >>> 32)) & mask; keys[i] != null; i = (i + 1) & mask) {
-            if (hashes[i] == hash && Arrays.equals(keys[i], 0, keys[i].length, b, off, off + len)) {
+            if (hashes[i] == hash && sameKey(keys[i], b, s)) {
                 return stateOf[i];
             }
         }
         return -1;
     }
 
-    /** Adds a key for {@code ref}; returns the ref's state index (new, or shared with its other keys). */
-    int insert(byte[] b, int off, int len, long hash, long ref, long newestTimestamp) {
+    private static boolean sameKey(byte[] key, WriteBatch b, int s) {
+        int p = 0;
+        for (int g = b.segFrom[s], end = g + b.segCount[s]; g < end; g++) {
+            int len = b.segLen[g];
+            if (p + len > key.length || !Arrays.equals(key, p, p + len, b.segArray(g), b.segOff[g], b.segOff[g] + len)) {
+                return false;
+            }
+            p += len;
+        }
+        return p == key.length;
+    }
+
+    /** Adds series {@code s}'s key for {@code ref}; returns the ref's state index (new, or shared with its other keys). */
+    int insert(WriteBatch b, int s, long hash, long ref, long newestTimestamp) {
         if (2 * (size + 1) > hashes.length) {
             grow();
         }
@@ -68,7 +80,13 @@ final class SeriesCache {
             bitsKnown[state] = false;
             stateByRef.put(ref, state);
         }
-        put(hash, Arrays.copyOfRange(b, off, off + len), state);
+        byte[] key = new byte[b.keyLength(s)];
+        int p = 0;
+        for (int g = b.segFrom[s], end = g + b.segCount[s]; g < end; g++) {
+            System.arraycopy(b.segArray(g), b.segOff[g], key, p, b.segLen[g]);
+            p += b.segLen[g];
+        }
+        put(hash, key, state);
         size++;
         return state;
     }

@@ -16,8 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sluice-server}: Prometheus remote write in, the Prometheus HTTP read API out, over one
- * Sluice engine. A write is answered 204 only once its samples are durable under {@code --durability}.
+ * {@code sluice-server}: Prometheus remote write and OTLP (HTTP and gRPC) in, the Prometheus HTTP read
+ * API and remote read out, over one Sluice engine. A write is answered 204 only once its samples are durable under {@code --durability}.
  * SIGTERM stops accepting, answers the requests in flight, and closes the engine.
  */
 public final class SluiceServer implements AutoCloseable {
@@ -30,6 +30,7 @@ public final class SluiceServer implements AutoCloseable {
     private final ReadApi readApi;
     private final RemoteRead remoteRead;
     private final HttpFront http;
+    private final GrpcFront grpc;
     private volatile boolean closing;
     private final Object closeLock = new Object();
     private boolean closed;
@@ -57,7 +58,17 @@ public final class SluiceServer implements AutoCloseable {
             this.readApi = new ReadApi(engine);
             this.remoteRead = new RemoteRead(engine);
             this.http = new HttpFront(this, o.listen, token);
-        } catch (RuntimeException | InterruptedException e) {
+            GrpcFront g;
+            try {
+                g = new GrpcFront(this, o.grpcListen, token);
+            } catch (IOException | RuntimeException e) {
+                http.stopAccepting();
+                http.close();
+                ingestor.close();
+                throw new IOException("cannot listen for OTLP/gRPC on " + o.grpcListen + ": " + e.getMessage(), e);
+            }
+            this.grpc = g;
+        } catch (RuntimeException | InterruptedException | IOException e) {
             engine.close();
             throw e;
         }
@@ -71,6 +82,11 @@ public final class SluiceServer implements AutoCloseable {
     /** The address the HTTP side listens on (the real port when 0 was asked). */
     public InetSocketAddress httpAddress() {
         return http.address();
+    }
+
+    /** The address OTLP/gRPC listens on. */
+    public InetSocketAddress grpcAddress() {
+        return grpc.address();
     }
 
     Sluice engine() {
@@ -128,7 +144,9 @@ public final class SluiceServer implements AutoCloseable {
             closing = true;
             try {
                 http.stopAccepting();
+                grpc.stopAccepting();
                 ingestor.close();
+                grpc.close();
                 http.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -140,7 +158,7 @@ public final class SluiceServer implements AutoCloseable {
 
     /** Command-line options; also the programmatic configuration. */
     @Command(name = "sluice-server", mixinStandardHelpOptions = true, version = "sluice-server 0.1.0",
-        description = "Prometheus remote write and a Prometheus-compatible read API over a Sluice directory.",
+        description = "Prometheus remote write, OTLP metrics and a Prometheus-compatible read API over a Sluice directory.",
         sortOptions = false)
     public static final class Options implements Callable<Integer> {
         @Option(names = "--dir", required = true, paramLabel = "PATH", description = "data directory (created if absent)")
@@ -151,7 +169,7 @@ public final class SluiceServer implements AutoCloseable {
         InetSocketAddress listen;
 
         @Option(names = "--grpc-listen", paramLabel = "HOST:PORT", converter = HostPortConverter.class,
-            description = "OTLP/gRPC address (default: ${DEFAULT-VALUE}); not served yet", defaultValue = "127.0.0.1:4317")
+            description = "OTLP/gRPC address (default: ${DEFAULT-VALUE})", defaultValue = "127.0.0.1:4317")
         InetSocketAddress grpcListen;
 
         @Option(names = "--durability", paramLabel = "M", converter = DurabilityConverter.class,
@@ -172,6 +190,11 @@ public final class SluiceServer implements AutoCloseable {
 
         public Options listen(InetSocketAddress a) {
             this.listen = a;
+            return this;
+        }
+
+        public Options grpcListen(InetSocketAddress a) {
+            this.grpcListen = a;
             return this;
         }
 
@@ -216,8 +239,8 @@ public final class SluiceServer implements AutoCloseable {
             InetSocketAddress a = server.httpAddress();
             out.println("sluice-server: listening on http://" + a.getHostString() + ":" + a.getPort() + " (durability "
                 + durability + ", data in " + dir.toAbsolutePath() + ")");
-            out.println("sluice-server: OTLP (HTTP /v1/metrics and gRPC " + grpcListen.getHostString() + ":"
-                + grpcListen.getPort() + ") is not served yet");
+            InetSocketAddress g = server.grpcAddress();
+            out.println("sluice-server: OTLP/gRPC on " + g.getHostString() + ":" + g.getPort());
             out.flush();
             stopped.await();
             return 0;

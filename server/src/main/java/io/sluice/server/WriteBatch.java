@@ -17,10 +17,22 @@ final class WriteBatch {
     byte[] buf;
     long[] keyHash = new long[64];
     int series;
-    /** Per series: its label key's array ({@link #buf} or {@link #side}), offset and length; its samples. */
-    boolean[] keyInSide = new boolean[64];
-    int[] keyOff = new int[64];
-    int[] keyLen = new int[64];
+    /** Per series: the format that decoded it ({@link #REMOTE_WRITE} or {@link #OTLP}). */
+    static final byte REMOTE_WRITE = 1;
+    static final byte OTLP = 2;
+    byte[] format = new byte[64];
+    /**
+     * Per series: its label key as segments (first segment index, count); a key is the concatenation of
+     * its segments' bytes. A remote-write series has one segment (its {@code Label} fields); an OTLP
+     * series four ({@link OtlpDecoder}).
+     */
+    int[] segFrom = new int[64];
+    int[] segCount = new int[64];
+    /** Per segment: in {@link #side} or in {@link #buf}; offset; length. */
+    int segments;
+    boolean[] segInSide = new boolean[256];
+    int[] segOff = new int[256];
+    int[] segLen = new int[256];
     int[] sampleFrom = new int[64];
     int[] sampleCount = new int[64];
     /** Label fields of series whose labels were not contiguous in the request, copied together. */
@@ -31,40 +43,69 @@ final class WriteBatch {
     long[] timestamps = new long[1024];
     long[] valueBits = new long[1024];
 
+    /** Data points the decoder did not store (OTLP: delta temporality, exponential histograms), and why. */
+    int dropped;
+    String dropReason;
+
+    void drop(int points, String reason) {
+        dropped += points;
+        dropReason = reason;
+    }
+
     void clear(byte[] buf) {
+        dropped = 0;
+        dropReason = null;
         this.buf = buf;
         series = 0;
         samples = 0;
         sideLen = 0;
+        segments = 0;
     }
 
     int beginSeries() {
-        if (series == keyOff.length) {
+        if (series == segFrom.length) {
             int n = series * 2;
-            keyInSide = Arrays.copyOf(keyInSide, n);
-            keyOff = Arrays.copyOf(keyOff, n);
-            keyLen = Arrays.copyOf(keyLen, n);
+            format = Arrays.copyOf(format, n);
+            segFrom = Arrays.copyOf(segFrom, n);
+            segCount = Arrays.copyOf(segCount, n);
             sampleFrom = Arrays.copyOf(sampleFrom, n);
             sampleCount = Arrays.copyOf(sampleCount, n);
             keyHash = Arrays.copyOf(keyHash, n);
         }
-        keyInSide[series] = false;
-        keyOff[series] = 0;
-        keyLen[series] = 0;
+        format[series] = REMOTE_WRITE;
+        segFrom[series] = segments;
+        segCount[series] = 0;
         sampleFrom[series] = samples;
         sampleCount[series] = 0;
         return series++;
     }
 
-    /** Hashes every series' label key (on the decode thread, so the ingest thread only looks them up). */
-    void hashKeys() {
-        for (int s = 0; s < series; s++) {
-            keyHash[s] = SeriesCache.hash(keyArray(s), keyOff[s], keyLen[s]);
+    /** Adds a key segment to series {@code s} (the series' segments are added together, in order). */
+    void addSegment(int s, boolean inSide, int off, int len) {
+        if (segments == segOff.length) {
+            int n = segments * 2;
+            segInSide = Arrays.copyOf(segInSide, n);
+            segOff = Arrays.copyOf(segOff, n);
+            segLen = Arrays.copyOf(segLen, n);
         }
+        segInSide[segments] = inSide;
+        segOff[segments] = off;
+        segLen[segments] = len;
+        segments++;
+        segCount[s]++;
     }
 
-    byte[] keyArray(int s) {
-        return keyInSide[s] ? side : buf;
+    byte[] segArray(int g) {
+        return segInSide[g] ? side : buf;
+    }
+
+    /** Total key length of series {@code s}. */
+    int keyLength(int s) {
+        int n = 0;
+        for (int g = segFrom[s], end = g + segCount[s]; g < end; g++) {
+            n += segLen[g];
+        }
+        return n;
     }
 
     /** Copies bytes to the side buffer; returns their offset there. */
@@ -96,11 +137,15 @@ final class WriteBatch {
      * Returns names and values interleaved.
      */
     String[] parseLabels(int s, ProtoReader r) throws BadRequestException {
-        byte[] b = keyArray(s);
-        int end = keyOff[s] + keyLen[s];
+        if (segCount[s] == 0) {
+            throw new BadRequestException("a series in the request has no labels");
+        }
+        int g = segFrom[s];
+        byte[] b = segArray(g);
+        int end = segOff[g] + segLen[g];
         String[] out = new String[16];
         int n = 0;
-        r.reset(b, keyOff[s], end);
+        r.reset(b, segOff[g], end);
         while (r.hasMore()) {
             int tag = r.readTag();
             r.expect(tag, ProtoReader.LEN);
@@ -166,7 +211,7 @@ final class WriteBatch {
     /** Labels of series {@code s} as a string for messages: {@code {a="b", c="d"}}. */
     String describe(int s) {
         try {
-            String[] kv = parseLabels(s, new ProtoReader("Label"));
+            String[] kv = format[s] == OTLP ? OtlpLabels.build(this, s) : parseLabels(s, new ProtoReader("Label"));
             StringBuilder sb = new StringBuilder("{");
             for (int i = 0; i < kv.length; i += 2) {
                 if (i > 0) {

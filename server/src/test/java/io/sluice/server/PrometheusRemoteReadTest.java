@@ -75,7 +75,7 @@ class PrometheusRemoteReadTest {
             "promtool: " + Files.readString(dir.resolve("promtool.log")));
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().dir(dir.resolve("sluice"))
+        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().grpcListen(new InetSocketAddress("127.0.0.1", 0)).dir(dir.resolve("sluice"))
             .listen(new InetSocketAddress("127.0.0.1", 0)).durability(Durability.BATCH))) {
             String sluice = "http://127.0.0.1:" + server.httpAddress().getPort();
             HttpResponse<String> w = http.send(HttpRequest.newBuilder(URI.create(sluice + "/api/v1/write"))

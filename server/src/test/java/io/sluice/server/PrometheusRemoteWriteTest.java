@@ -66,7 +66,7 @@ class PrometheusRemoteWriteTest {
         }
         Path token = dir.resolve("token");
         Files.writeString(token, "t0ken");
-        SluiceServer.Options o = SluiceServer.Options.defaults().dir(dir.resolve("sluice"))
+        SluiceServer.Options o = SluiceServer.Options.defaults().grpcListen(new InetSocketAddress("127.0.0.1", 0)).dir(dir.resolve("sluice"))
             .listen(new InetSocketAddress("127.0.0.1", 0)).durability(Durability.BATCH).authTokenFile(token);
         try (SluiceServer server = SluiceServer.start(o)) {
             int sluicePort = server.httpAddress().getPort();

@@ -56,7 +56,7 @@ class RemoteReadTest {
     @Test
     void samplesAndStreamedXorChunksGiveWhatWasWritten() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().dir(dir)
+        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().grpcListen(new InetSocketAddress("127.0.0.1", 0)).dir(dir)
             .listen(new InetSocketAddress("127.0.0.1", 0)).durability(Durability.NONE))) {
             String base = "http://127.0.0.1:" + server.httpAddress().getPort();
             TreeMap<String, TreeMap<Long, Double>> written = new TreeMap<>();

@@ -31,7 +31,7 @@ class RemoteWriteDecoderTest {
         decoder.decode(b, b.length, batch);
         assertEquals(1, batch.series);
         assertArrayEquals(new String[] {"__name__", "up", "job", "a"}, batch.parseLabels(0, new ProtoReader("L")));
-        assertEquals(26, batch.keyLen[0], "the key is the two Label fields' bytes");
+        assertEquals(26, batch.keyLength(0), "the key is the two Label fields' bytes");
         assertEquals(2, batch.samples);
         assertEquals(1000, batch.timestamps[0]);
         assertEquals(1.5, Double.longBitsToDouble(batch.valueBits[0]));
@@ -110,12 +110,12 @@ class RemoteWriteDecoderTest {
         req[1] = (byte) ts.length;
         System.arraycopy(ts, 0, req, 2, ts.length);
         decoder.decode(req, req.length, batch);
-        assertTrue(batch.keyInSide[0]);
+        assertTrue(batch.segInSide[0]);
         byte[] contiguous = new RemoteWriteEncoder().series(new String[] {"a", "1", "b", "2"}, new long[] {1000},
             new double[] {1}).protobuf();
-        byte[] key = java.util.Arrays.copyOfRange(batch.side, batch.keyOff[0], batch.keyOff[0] + batch.keyLen[0]);
+        byte[] key = java.util.Arrays.copyOfRange(batch.side, batch.segOff[0], batch.segOff[0] + batch.segLen[0]);
         decoder.decode(contiguous, contiguous.length, batch);
-        assertArrayEquals(java.util.Arrays.copyOfRange(contiguous, batch.keyOff[0], batch.keyOff[0] + batch.keyLen[0]), key);
+        assertArrayEquals(java.util.Arrays.copyOfRange(contiguous, batch.segOff[0], batch.segOff[0] + batch.segLen[0]), key);
     }
 
     @Test

@@ -56,7 +56,8 @@ class ServerCrashTest {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(SluiceServer.class.getName());
-        cmd.addAll(List.of("--dir", dir.toString(), "--listen", "127.0.0.1:0", "--durability", "batch"));
+        cmd.addAll(List.of("--dir", dir.toString(), "--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0",
+            "--durability", "batch"));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
         String base = null;

@@ -34,7 +34,7 @@ class ServerFuzzTest {
         System.out.println("ServerFuzzTest seed " + seed + " (rerun with -Dsluice.fuzz.seed=" + seed + ")");
         Random rnd = new Random(seed);
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().dir(dir)
+        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().grpcListen(new InetSocketAddress("127.0.0.1", 0)).dir(dir)
             .listen(new InetSocketAddress("127.0.0.1", 0)).durability(Durability.NONE))) {
             String base = "http://127.0.0.1:" + server.httpAddress().getPort();
             int ok = 0;

@@ -29,7 +29,7 @@ class ServerHttpTest {
     private String base;
 
     private void start(Path token) throws Exception {
-        SluiceServer.Options o = SluiceServer.Options.defaults().dir(dir.resolve("data"))
+        SluiceServer.Options o = SluiceServer.Options.defaults().grpcListen(new InetSocketAddress("127.0.0.1", 0)).dir(dir.resolve("data"))
             .listen(new InetSocketAddress("127.0.0.1", 0)).durability(Durability.BATCH);
         if (token != null) {
             o.authTokenFile(token);

@@ -31,7 +31,7 @@ class VmagentTest {
         }
         Path token = dir.resolve("token");
         Files.writeString(token, "vm-t0ken");
-        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().dir(dir.resolve("sluice"))
+        try (SluiceServer server = SluiceServer.start(SluiceServer.Options.defaults().grpcListen(new InetSocketAddress("127.0.0.1", 0)).dir(dir.resolve("sluice"))
             .listen(new InetSocketAddress("127.0.0.1", 0)).durability(Durability.BATCH).authTokenFile(token))) {
             int port = server.httpAddress().getPort();
             Path config = dir.resolve("scrape.yml");
