@@ -79,7 +79,7 @@ class OtlpTest {
                 .setEndpoint("http://127.0.0.1:" + server.httpAddress().getPort() + "/v1/metrics")
                 .setCompression("gzip").setTimeout(Duration.ofSeconds(30)).build();
             assertTrue(record(gzip, "gz").isSuccess());
-            assertEquals(1, server.engine().series(Matcher.eq("__name__", "orders_total"), Matcher.eq("job", "shop-gz"))
+            assertEquals(2, server.engine().series(Matcher.eq("__name__", "orders_total"), Matcher.eq("job", "shop-gz"))
                 .length);
         }
     }
