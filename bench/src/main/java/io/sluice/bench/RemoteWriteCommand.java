@@ -40,13 +40,19 @@ import picocli.CommandLine.Option;
  * and the request dropped.
  */
 @Command(name = "remote-write", mixinStandardHelpOptions = true,
-    description = "Send Prometheus remote write to a URL over keep-alive connections; print samples/s and latency.")
+    description = "Send Prometheus remote write (or OTLP/HTTP metrics) to a URL over keep-alive connections; print"
+        + " samples/s and latency.")
 final class RemoteWriteCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--url", required = true, description = "remote-write URL, e.g. http://127.0.0.1:9201/api/v1/write")
     String url;
+
+    @Option(names = "--protocol", description = "remote-write (snappy protobuf WriteRequest) or otlp (OTLP/HTTP"
+        + " protobuf, one gauge data point per metric, the series' labels but __name__ as attributes) (default:"
+        + " ${DEFAULT-VALUE})")
+    String protocol = "remote-write";
 
     @Option(names = "--series", converter = Converters.CountConverter.class, description = "series (default: ${DEFAULT-VALUE})")
     long series = 10_000;
@@ -114,6 +120,9 @@ final class RemoteWriteCommand implements Callable<Integer> {
 
     Result run(PrintWriter out) throws Exception {
         URI u = URI.create(url);
+        if (!protocol.equals("remote-write") && !protocol.equals("otlp")) {
+            throw new IllegalArgumentException("--protocol must be remote-write or otlp, got " + protocol);
+        }
         if (!"http".equals(u.getScheme()) || u.getHost() == null) {
             throw new IllegalArgumentException("--url must be http://HOST:PORT/PATH, got " + url);
         }
@@ -228,6 +237,10 @@ final class RemoteWriteCommand implements Callable<Integer> {
             for (int k = 0; k < n; k++) {
                 labelBytes[k] = labelFields(w.labelsOf(own[k]));
             }
+            if (protocol.equals("otlp")) {
+                buildOtlp(w, templates, token);
+                return;
+            }
             byte[] sample = new byte[18];
             sample[0] = 0x12;
             sample[1] = 16;
@@ -265,9 +278,91 @@ final class RemoteWriteCommand implements Callable<Integer> {
             }
         }
 
+        /** OTLP/HTTP bodies (not compressed): one metric per entry, a gauge with one data point. */
+        private void buildOtlp(Workload w, int templates, String token) {
+            int n = own.length;
+            byte[][] metricHead = new byte[n][];
+            for (int k = 0; k < n; k++) {
+                Labels l = w.labelsOf(own[k]);
+                ByteArrayOutputStream attrs = new ByteArrayOutputStream(1024);
+                for (int i = 0; i < l.size(); i++) {
+                    if (l.name(i).equals("__name__")) {
+                        continue;
+                    }
+                    ByteArrayOutputStream any = new ByteArrayOutputStream();
+                    field(any, 1, l.value(i).getBytes(StandardCharsets.UTF_8));
+                    ByteArrayOutputStream kv = new ByteArrayOutputStream();
+                    field(kv, 1, l.name(i).getBytes(StandardCharsets.UTF_8));
+                    field(kv, 2, any.toByteArray());
+                    field(attrs, 7, kv.toByteArray());
+                }
+                metricHead[k] = attrs.toByteArray();
+            }
+            for (int t = 0; t < templates; t++) {
+                ByteArrayOutputStream metrics = new ByteArrayOutputStream(1 << 16);
+                int[] dpStart = new int[perRequest];
+                for (int j = 0; j < perRequest; j++) {
+                    int k = (int) (((long) t * perRequest + j) % n);
+                    byte[] attrs = metricHead[k];
+                    ByteArrayOutputStream dp = new ByteArrayOutputStream(attrs.length + 20);
+                    dp.write(attrs, 0, attrs.length);
+                    dp.write(0x19);
+                    dp.write(new byte[8], 0, 8); // time_unix_nano, patched
+                    dp.write(0x21);
+                    dp.write(new byte[8], 0, 8); // as_double, patched
+                    ByteArrayOutputStream gauge = new ByteArrayOutputStream();
+                    field(gauge, 1, dp.toByteArray());
+                    ByteArrayOutputStream metric = new ByteArrayOutputStream();
+                    field(metric, 1, w.labelsOf(own[k]).get("__name__").getBytes(StandardCharsets.UTF_8));
+                    field(metric, 5, gauge.toByteArray());
+                    byte[] m = metric.toByteArray();
+                    ByteArrayOutputStream framed = new ByteArrayOutputStream();
+                    field(framed, 2, m);
+                    byte[] f = framed.toByteArray();
+                    // the data point's last 18 bytes are the patched fields: record where they land
+                    dpStart[j] = metrics.size() + f.length - 18;
+                    metrics.write(f, 0, f.length);
+                }
+                ByteArrayOutputStream scope = new ByteArrayOutputStream(metrics.size() + 32);
+                ByteArrayOutputStream scopeName = new ByteArrayOutputStream();
+                field(scopeName, 1, "sluice-bench".getBytes(StandardCharsets.UTF_8));
+                field(scope, 1, scopeName.toByteArray());
+                int metricsAt = scope.size();
+                scope.write(metrics.toByteArray(), 0, metrics.size());
+                ByteArrayOutputStream any = new ByteArrayOutputStream();
+                field(any, 1, "sluice-bench".getBytes(StandardCharsets.UTF_8));
+                ByteArrayOutputStream kv = new ByteArrayOutputStream();
+                field(kv, 1, "service.name".getBytes(StandardCharsets.UTF_8));
+                field(kv, 2, any.toByteArray());
+                ByteArrayOutputStream resource = new ByteArrayOutputStream();
+                field(resource, 1, kv.toByteArray());
+                ByteArrayOutputStream rm = new ByteArrayOutputStream(scope.size() + 64);
+                field(rm, 1, resource.toByteArray());
+                int scopeHeadAt = rm.size();
+                field(rm, 2, scope.toByteArray());
+                int scopeBodyAt = scopeHeadAt + 1 + varintLen(scope.size());
+                ByteArrayOutputStream body = new ByteArrayOutputStream(rm.size() + 8);
+                field(body, 1, rm.toByteArray());
+                int rmBodyAt = 1 + varintLen(rm.size());
+                bodies[t] = body.toByteArray();
+                for (int j = 0; j < perRequest; j++) {
+                    int at = rmBodyAt + scopeBodyAt + metricsAt + dpStart[j];
+                    tsAt[t][j] = at + 1;
+                    valueAt[t][j] = at + 10;
+                }
+                String h = "POST " + (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                    + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort() + "\r\nUser-Agent: sluice-bench\r\n"
+                    + "Content-Type: application/x-protobuf\r\n"
+                    + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
+                    + "Content-Length: " + bodies[t].length + "\r\n\r\n";
+                heads[t] = h.getBytes(StandardCharsets.US_ASCII);
+            }
+        }
+
         void loop(long startNanos, long endNanos, double requestsPerSec, AtomicLong samples, AtomicLong requests,
                   AtomicLong errors, AtomicLong retries, Recorder latency, AtomicLongArray lastTs)
             throws IOException, InterruptedException {
+            boolean otlp = protocol.equals("otlp");
             long k = 0; // request number on this connection
             int n = own.length;
             while (true) {
@@ -294,7 +389,15 @@ final class RemoteWriteCommand implements Callable<Integer> {
                     long round = pos / n;
                     int s = own[(int) (pos % n)];
                     long ts = t0 + round;
-                    writeVarint6(body, tsAt[t][j], ts);
+                    if (otlp) {
+                        long nanos = ts * 1_000_000L;
+                        int at = tsAt[t][j];
+                        for (int b = 0; b < 8; b++) {
+                            body[at + b] = (byte) (nanos >>> (8 * b));
+                        }
+                    } else {
+                        writeVarint6(body, tsAt[t][j], ts);
+                    }
                     long bits = Double.doubleToRawLongBits(Workload.value(s, ts));
                     int at = valueAt[t][j];
                     for (int b = 0; b < 8; b++) {
@@ -458,6 +561,21 @@ final class RemoteWriteCommand implements Callable<Integer> {
             o.write(item.toByteArray(), 0, item.size());
         }
         return o.toByteArray();
+    }
+
+    static void field(ByteArrayOutputStream o, int field, byte[] b) {
+        varint(o, (long) field << 3 | 2);
+        varint(o, b.length);
+        o.write(b, 0, b.length);
+    }
+
+    static int varintLen(long v) {
+        int n = 1;
+        while ((v & ~0x7FL) != 0) {
+            n++;
+            v >>>= 7;
+        }
+        return n;
     }
 
     static void varint(ByteArrayOutputStream o, long v) {

@@ -283,14 +283,30 @@ final class OtlpDecoder {
     }
 
     private void number(byte[] b, int from, int to, WriteBatch into) throws BadRequestException {
-        attributes(b, from, to, 7, into);
+        // One pass: attributes (field 7) and the value fields together; attributes split by other
+        // fields (unusual) are gathered by attributes().
         long bits = 0;
         time = 0;
         noValue = false;
+        int first = -1;
+        int last = -1;
+        boolean split = false;
         sub.reset(b, from, to);
         while (sub.hasMore()) {
+            int start = sub.pos;
             int tag = sub.readTag();
             switch (tag >>> 3) {
+                case 7 -> {
+                    sub.expect(tag, ProtoReader.LEN);
+                    int end = sub.readLengthEnd();
+                    if (first < 0) {
+                        first = start;
+                    } else if (last != start) {
+                        split = true;
+                    }
+                    last = end;
+                    sub.pos = end;
+                }
                 case 3 -> {
                     sub.expect(tag, ProtoReader.FIXED64);
                     time = sub.readFixed64();
@@ -309,6 +325,14 @@ final class OtlpDecoder {
                 }
                 default -> sub.skip(tag);
             }
+        }
+        if (split) {
+            attributes(b, from, to, 7, into);
+        } else {
+            attrInSide = false;
+            attrOff = first < 0 ? from : first;
+            attrLen = first < 0 ? 0 : last - first;
+            attrHash = SeriesCache.hash(b, attrOff, attrLen);
         }
         series(into, SUFFIX_NONE, null, noValue ? STALE_NAN : bits);
     }

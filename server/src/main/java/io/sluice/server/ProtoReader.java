@@ -42,6 +42,9 @@ final class ProtoReader {
     }
 
     long readVarint() throws BadRequestException {
+        if (pos < limit && buf[pos] >= 0) {
+            return buf[pos++]; // one byte: tags and short lengths
+        }
         long result = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             if (pos >= limit) {
