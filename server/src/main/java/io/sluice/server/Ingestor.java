@@ -73,7 +73,15 @@ final class Ingestor {
     private boolean[] undoKnown = new boolean[64];
     private Appender appender;
 
+    /** Benchmarks only: answer a write once decoded, without touching the engine (the request's own floor). */
+    private final boolean floor;
+
     Ingestor(Sluice engine, ServerMetrics metrics, long maxPendingBytes) {
+        this(engine, metrics, maxPendingBytes, false);
+    }
+
+    Ingestor(Sluice engine, ServerMetrics metrics, long maxPendingBytes, boolean floor) {
+        this.floor = floor;
         this.engine = engine;
         this.metrics = metrics;
         this.maxPendingBytes = maxPendingBytes;
@@ -120,15 +128,33 @@ final class Ingestor {
                 WriteBatch b = free.take();
                 try {
                     switch (job.format) {
-                        case REMOTE_WRITE -> remoteWrite.decode(b.plain, decompress(job.body, b), b);
+                        case REMOTE_WRITE -> {
+                            int len = decompress(job.body, b); // may replace b.plain: read it after
+                            remoteWrite.decode(b.plain, len, b);
+                        }
                         case OTLP -> otlp.decode(job.body, job.body.length, b);
-                        default -> otlp.decode(b.plain, gunzip(job.body, b), b);
+                        default -> {
+                            int len = gunzip(job.body, b);
+                            otlp.decode(b.plain, len, b);
+                        }
                     }
                 } catch (BadRequestException e) {
                     free.add(b);
                     pendingBytes.addAndGet(-job.body.length);
                     metrics.rejectedRequest(e.getMessage());
                     job.sink.send(Reply.text(e.status(), e.getMessage()));
+                    continue;
+                } catch (RuntimeException e) {
+                    // A bug, not the client's fault: answer 500, keep serving.
+                    free.add(b);
+                    pendingBytes.addAndGet(-job.body.length);
+                    job.sink.send(Reply.text(500, "internal error decoding the request: " + e));
+                    continue;
+                }
+                if (floor) {
+                    free.add(b);
+                    pendingBytes.addAndGet(-job.body.length);
+                    job.sink.send(job.format == Format.REMOTE_WRITE ? Reply.empty(204) : OtlpResponse.ok(0, null));
                     continue;
                 }
                 decoded.put(new Decoded(job, b));
@@ -181,6 +207,9 @@ final class Ingestor {
             return;
         } catch (IllegalStateException e) {
             job.sink.send(Reply.text(503, "the server is shutting down: " + e.getMessage()));
+            return;
+        } catch (RuntimeException e) {
+            job.sink.send(Reply.text(500, "internal error writing the request: " + e));
             return;
         }
         long seq = samples == 0 ? -1 : appender.commit();

@@ -53,7 +53,7 @@ public final class SluiceServer implements AutoCloseable {
         try {
             Ingestor[] box = new Ingestor[1];
             this.metrics = new ServerMetrics(engine, () -> box[0] == null ? 0L : box[0].pendingBytes());
-            this.ingestor = new Ingestor(engine, metrics, MAX_PENDING_BYTES);
+            this.ingestor = new Ingestor(engine, metrics, MAX_PENDING_BYTES, o.floor);
             box[0] = ingestor;
             this.readApi = new ReadApi(engine);
             this.remoteRead = new RemoteRead(engine);
@@ -181,6 +181,10 @@ public final class SluiceServer implements AutoCloseable {
             description = "require Authorization: Bearer <the file's content, trimmed> on every request")
         Path authTokenFile;
 
+        @Option(names = "--floor", hidden = true,
+            description = "benchmarks only: answer writes once decoded, writing nothing (the request's own floor)")
+        boolean floor;
+
         PrintStream out = System.out;
 
         public Options dir(Path d) {
@@ -237,6 +241,9 @@ public final class SluiceServer implements AutoCloseable {
                 }
             }, "sluice-shutdown"));
             InetSocketAddress a = server.httpAddress();
+            if (floor) {
+                out.println("sluice-server: --floor: writes are decoded and answered, and NOT stored");
+            }
             out.println("sluice-server: listening on http://" + a.getHostString() + ":" + a.getPort() + " (durability "
                 + durability + ", data in " + dir.toAbsolutePath() + ")");
             InetSocketAddress g = server.grpcAddress();

@@ -107,6 +107,25 @@ class ServerHttpTest {
     }
 
     @Test
+    void largeRequestsGrowTheBuffers() throws Exception {
+        start(null);
+        for (int round = 0; round < 3; round++) {
+            RemoteWriteEncoder e = new RemoteWriteEncoder();
+            int series = 2000 * (round + 1); // 0.2 to 0.6 MB decompressed: past every initial buffer
+            for (int s = 0; s < series; s++) {
+                e.series(new String[] {"__name__", "big", "host", "host_" + s, "l1", "value_one", "l2", "value_two",
+                    "l3", "value_three", "l4", "value_four", "l5", "value_five"}, new long[] {1000L * (round + 1)},
+                    new double[] {s});
+            }
+            assertTrue(e.protobuf().length > (1 << 16) * (round + 1));
+            HttpResponse<String> r = write(e.body());
+            assertEquals(204, r.statusCode(), r.body());
+        }
+        assertEquals(6000, server.engine().series(io.sluice.engine.Matcher.eq("__name__", "big")).length);
+        assertEquals(2000 * 3 + 4000 * 2 + 6000, server.engine().metrics().samples());
+    }
+
+    @Test
     void outOfOrderAndConflictingSamplesAreRefusedAndWriteNothing() throws Exception {
         start(null);
         assertEquals(204, write(request("m", "a", new long[] {5000}, new double[] {1})).statusCode());
