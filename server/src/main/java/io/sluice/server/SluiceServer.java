@@ -31,6 +31,7 @@ public final class SluiceServer implements AutoCloseable {
     private final RemoteRead remoteRead;
     private final HttpFront http;
     private final GrpcFront grpc;
+    private final JdkFront jdk;
     private volatile boolean closing;
     private final Object closeLock = new Object();
     private boolean closed;
@@ -68,6 +69,7 @@ public final class SluiceServer implements AutoCloseable {
                 throw new IOException("cannot listen for OTLP/gRPC on " + o.grpcListen + ": " + e.getMessage(), e);
             }
             this.grpc = g;
+            this.jdk = o.jdkListen == null ? null : new JdkFront(this, o.jdkListen);
         } catch (RuntimeException | InterruptedException | IOException e) {
             engine.close();
             throw e;
@@ -148,6 +150,9 @@ public final class SluiceServer implements AutoCloseable {
                 ingestor.close();
                 grpc.close();
                 http.close();
+                if (jdk != null) {
+                    jdk.close();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -180,6 +185,10 @@ public final class SluiceServer implements AutoCloseable {
         @Option(names = "--auth-token-file", paramLabel = "F",
             description = "require Authorization: Bearer <the file's content, trimmed> on every request")
         Path authTokenFile;
+
+        @Option(names = "--jdk-http-listen", hidden = true, paramLabel = "HOST:PORT", converter = HostPortConverter.class,
+            description = "benchmarks only: also serve POST /api/v1/write with the JDK's built-in HTTP server here")
+        InetSocketAddress jdkListen;
 
         @Option(names = "--floor", hidden = true,
             description = "benchmarks only: answer writes once decoded, writing nothing (the request's own floor)")
@@ -246,6 +255,9 @@ public final class SluiceServer implements AutoCloseable {
             }
             out.println("sluice-server: listening on http://" + a.getHostString() + ":" + a.getPort() + " (durability "
                 + durability + ", data in " + dir.toAbsolutePath() + ")");
+            if (server.jdk != null) {
+                out.println("sluice-server: JDK HTTP server (benchmarks only) on " + server.jdk.address());
+            }
             InetSocketAddress g = server.grpcAddress();
             out.println("sluice-server: OTLP/gRPC on " + g.getHostString() + ":" + g.getPort());
             out.flush();
@@ -293,9 +305,70 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     public static void main(String[] args) {
+        if (needsRelaunch()) {
+            System.exit(relaunch(args));
+        }
         int rc = new CommandLine(new Options()).execute(args);
         if (rc != 0) {
             System.exit(rc);
+        }
+    }
+
+    static final String RELAUNCHED = "sluice.relaunched";
+
+    /**
+     * JDK 24+ warns when chronicle-core (and Netty) touch {@code sun.misc.Unsafe} unless the JVM was
+     * started with {@code --sun-misc-unsafe-memory-access=allow}, which a jar manifest cannot set; so
+     * there the jar restarts itself once with the flags, as the bench jar does, and forwards SIGTERM.
+     */
+    static boolean needsRelaunch() {
+        if (Runtime.version().feature() < 24 || Boolean.getBoolean(RELAUNCHED)) {
+            return false;
+        }
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .noneMatch(a -> a.startsWith("--sun-misc-unsafe-memory-access"));
+    }
+
+    private static int relaunch(String[] args) {
+        try {
+            String javaBin = ProcessHandle.current().info().command()
+                .orElse(System.getProperty("java.home") + "/bin/java");
+            String jar = new java.io.File(SluiceServer.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .getPath();
+            java.util.List<String> cmd = new java.util.ArrayList<>();
+            cmd.add(javaBin);
+            cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+            cmd.addAll(java.util.List.of("--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+                "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+                "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-D" + RELAUNCHED + "=true", "-cp", jar, SluiceServer.class.getName()));
+            cmd.addAll(java.util.Arrays.asList(args));
+            Process child = new ProcessBuilder(cmd).inheritIO().start();
+            Thread forward = new Thread(() -> {
+                child.destroy(); // SIGTERM: the child shuts down gracefully
+                try {
+                    child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sluice-relaunch-forward");
+            Runtime.getRuntime().addShutdownHook(forward);
+            int code = child.waitFor();
+            try {
+                Runtime.getRuntime().removeShutdownHook(forward);
+            } catch (IllegalStateException shuttingDown) {
+                // SIGTERM: the hook forwarded it and waits for the child
+            }
+            return code;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            System.err.println("sluice-server: could not restart the JVM with the flags JDK "
+                + Runtime.version().feature() + " needs: " + e);
+            return 1;
         }
     }
 }
