@@ -75,6 +75,10 @@ final class RemoteWriteCommand implements Callable<Integer> {
             + " 0 = as fast as answered (default: 0)")
     long rate;
 
+    @Option(names = "--warmup", converter = Converters.DurationConverter.class,
+        description = "leave requests that start (or were due) in the first D out of the figures (default: 0s)")
+    Duration warmup = Duration.ZERO;
+
     @Option(names = "--start-time", description = "first sample timestamp, ms (default: now)")
     Long startTime;
 
@@ -108,7 +112,8 @@ final class RemoteWriteCommand implements Callable<Integer> {
             h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), r.errors, r.retries);
         if (json != null) {
             new Json().put("url", url).put("series", series).put("labels", labels).put("samples_per_request", perRequest)
-                .put("connections", connections).put("duration_s", duration.toMillis() / 1000.0).put("rate", rate)
+                .put("connections", connections).put("duration_s", duration.toMillis() / 1000.0)
+                .put("warmup_s", warmup.toMillis() / 1000.0).put("rate", rate)
                 .put("samples", r.samples).put("requests", r.requests).put("samples_per_sec", r.samplesPerSec)
                 .put("errors", r.errors).put("retries", r.retries).put("last_timestamp_ms", r.lastTimestamp)
                 .put("latency_us", new Json().put("p50", h.getValueAtPercentile(50)).put("p99", h.getValueAtPercentile(99))
@@ -130,6 +135,9 @@ final class RemoteWriteCommand implements Callable<Integer> {
             throw new IllegalArgumentException("need connections >= 1, samples-per-request >= 1, series >= connections,"
                 + " labels >= " + Workload.MIN_LABELS);
         }
+        if (warmup.compareTo(duration) >= 0) {
+            throw new IllegalArgumentException("--warmup " + warmup + " must be shorter than --duration " + duration);
+        }
         String token = tokenFile == null ? null : Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
         long t0 = startTime != null ? startTime : System.currentTimeMillis();
         Workload w = new Workload((int) Math.min(series, Integer.MAX_VALUE), labels);
@@ -142,6 +150,7 @@ final class RemoteWriteCommand implements Callable<Integer> {
         AtomicLong errors = new AtomicLong();
         AtomicLong retries = new AtomicLong();
         AtomicLongArray lastTs = new AtomicLongArray(connections);
+        AtomicLong measuredSamples = new AtomicLong();
         Recorder latency = new Recorder(3);
         long startNanos = System.nanoTime();
         long endNanos = startNanos + duration.toNanos();
@@ -151,8 +160,8 @@ final class RemoteWriteCommand implements Callable<Integer> {
         for (Conn c : conns) {
             Thread t = new Thread(() -> {
                 try {
-                    c.loop(startNanos, endNanos, perConnRequestsPerSec, samples, requests, errors, retries, latency,
-                        lastTs);
+                    c.loop(startNanos, startNanos + warmup.toNanos(), endNanos, perConnRequestsPerSec, samples,
+                        requests, errors, retries, latency, lastTs, measuredSamples);
                 } catch (Throwable e) {
                     synchronized (failure) {
                         failure[0] = e;
@@ -189,12 +198,13 @@ final class RemoteWriteCommand implements Callable<Integer> {
         if (failure[0] != null) {
             throw new IOException("a connection failed: " + failure[0], failure[0]);
         }
-        double secs = (System.nanoTime() - startNanos) / 1e9;
+        double secs = (System.nanoTime() - startNanos - warmup.toNanos()) / 1e9;
         long last = Long.MIN_VALUE;
         for (int c = 0; c < connections; c++) {
             last = Math.max(last, lastTs.get(c));
         }
-        return new Result(samples.get(), requests.get(), samples.get() / secs, errors.get(), retries.get(), all, last);
+        return new Result(samples.get(), requests.get(), measuredSamples.get() / secs, errors.get(), retries.get(), all,
+            last);
     }
 
     /** One connection: its series, its request templates, its socket. */
@@ -359,8 +369,9 @@ final class RemoteWriteCommand implements Callable<Integer> {
             }
         }
 
-        void loop(long startNanos, long endNanos, double requestsPerSec, AtomicLong samples, AtomicLong requests,
-                  AtomicLong errors, AtomicLong retries, Recorder latency, AtomicLongArray lastTs)
+        void loop(long startNanos, long measureFrom, long endNanos, double requestsPerSec, AtomicLong samples,
+                  AtomicLong requests, AtomicLong errors, AtomicLong retries, Recorder latency, AtomicLongArray lastTs,
+                  AtomicLong measuredSamples)
             throws IOException, InterruptedException {
             boolean otlp = protocol.equals("otlp");
             long k = 0; // request number on this connection
@@ -409,6 +420,9 @@ final class RemoteWriteCommand implements Callable<Integer> {
                     int status = send(heads[t], body);
                     if (status / 100 == 2) {
                         samples.addAndGet(perRequest);
+                        if (intended >= measureFrom) {
+                            measuredSamples.addAndGet(perRequest);
+                        }
                         requests.incrementAndGet();
                         lastTs.set(index, maxTs);
                         break;
@@ -424,7 +438,9 @@ final class RemoteWriteCommand implements Callable<Integer> {
                     }
                     break;
                 }
-                latency.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
+                if (intended >= measureFrom) {
+                    latency.recordValue(Math.max(0, (System.nanoTime() - intended) / 1000));
+                }
                 k++;
             }
             if (socket != null) {

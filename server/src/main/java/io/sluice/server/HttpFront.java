@@ -56,7 +56,7 @@ final class HttpFront {
     static final int IDLE_SECONDS = 60;
 
     private final SluiceServer server;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final ExecutorService reads = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(256), r -> {
             Thread t = new Thread(r, "sluice-read");
