@@ -31,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AfterCloseTest {
     /** Methods that touch series or samples: they throw once the engine is closed. */
     private static final Set<String> DATA = Set.of("series", "find", "labels", "appender", "read", "forEachSeries",
-        "query", "labelNames", "labelValues", "sampleCount", "outOfOrderCount", "duplicateCount", "seriesCount",
+        "query", "labelNames", "labelValues", "sampleCount", "outOfOrderCount", "duplicateCount", "newestTimestamp",
+        "seriesCount",
         "maxTimestamp", "addIntervalListener", "endMetricsInterval", "storageStats", "blocks", "compact");
     /** Methods that describe the engine: they work after close. */
     private static final Set<String> DESCRIBE = Set.of("config", "dir", "shards", "isClosed", "failure",
