@@ -134,10 +134,7 @@ final class ReadApi {
                                 continue;
                             }
                             if (!opened) {
-                                g.writeStartObject();
-                                g.writeFieldName("metric");
-                                writeLabels(g, set.labels());
-                                g.writeArrayFieldStart("values");
+                                openSeries(g, set.labels());
                                 opened = true;
                             }
                             writePoint(g, set.timestamp(i), v);
@@ -208,10 +205,7 @@ final class ReadApi {
                             continue;
                         }
                         if (!opened) {
-                            g.writeStartObject();
-                            g.writeFieldName("metric");
-                            writeLabels(g, set.labels());
-                            g.writeArrayFieldStart("values");
+                            openSeries(g, set.labels());
                             opened = true;
                         }
                         writePoint(g, t, set.value(i));
@@ -371,6 +365,14 @@ final class ReadApi {
             g.writeStringField(l.name(i), l.value(i));
         }
         g.writeEndObject();
+    }
+
+    /** Opens a matrix result: its metric and its values array (closed by two end calls). */
+    private static void openSeries(JsonGenerator g, Labels l) throws IOException {
+        g.writeStartObject();
+        g.writeFieldName("metric");
+        writeLabels(g, l);
+        g.writeArrayFieldStart("values");
     }
 
     private static void writeStrings(JsonGenerator g, List<String> list) throws IOException {
