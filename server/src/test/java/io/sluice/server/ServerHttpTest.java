@@ -164,6 +164,10 @@ class ServerHttpTest {
             .series(new String[] {"__name__", "m", "__name__", "n"}, new long[] {1}, new double[] {1}).body());
         assertEquals(400, badLabel.statusCode());
         assertTrue(badLabel.body().contains("duplicate label name"), badLabel.body());
+        HttpResponse<String> newline = write(new RemoteWriteEncoder()
+            .series(new String[] {"__name__", "m", "bad\nname", "x"}, new long[] {1}, new double[] {1}).body());
+        assertEquals(400, newline.statusCode());
+        assertEquals("invalid label name 'bad\\x0aname': names match [a-zA-Z_][a-zA-Z0-9_]*\n", newline.body());
         HttpResponse<String> json = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/write"))
             .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
             HttpResponse.BodyHandlers.ofString());
