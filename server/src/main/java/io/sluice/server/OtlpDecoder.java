@@ -219,94 +219,30 @@ final class OtlpDecoder {
         }
     }
 
-    /** Attributes region of the current data point: offsets into buf, or into side if split. */
-    private int attrOff;
-    private int attrLen;
-    private boolean attrInSide;
-    private long attrHash;
+    /** The current data point's attributes, its time and its no-recorded-value flag. */
+    private final FieldRun attrs = new FieldRun();
     private long time;
     private boolean noValue;
 
-    /** Finds a data point's attributes (fields {@code attrField}): contiguous in the body, or copied together. */
-    private void attributes(byte[] b, int from, int to, int attrField, WriteBatch into) throws BadRequestException {
-        int first = -1;
-        int last = -1;
-        boolean split = false;
-        dp.reset(b, from, to);
-        while (dp.hasMore()) {
-            int start = dp.pos;
-            int tag = dp.readTag();
-            if (tag >>> 3 == attrField) {
-                dp.expect(tag, ProtoReader.LEN);
-                int end = dp.readLengthEnd();
-                if (first < 0) {
-                    first = start;
-                } else if (last != start) {
-                    split = true;
-                }
-                last = end;
-                dp.pos = end;
-            } else {
-                dp.skip(tag);
-            }
-        }
-        if (first < 0) {
-            attrInSide = false;
-            attrOff = from;
-            attrLen = 0;
-        } else if (!split) {
-            attrInSide = false;
-            attrOff = first;
-            attrLen = last - first;
-        } else {
-            dp.reset(b, from, to);
-            int sideFrom = -1;
-            while (dp.hasMore()) {
-                int start = dp.pos;
-                int tag = dp.readTag();
-                if (tag >>> 3 == attrField) {
-                    int end = dp.readLengthEnd();
-                    int at = into.toSide(b, start, end - start);
-                    if (sideFrom < 0) {
-                        sideFrom = at;
-                    }
-                    dp.pos = end;
-                } else {
-                    dp.skip(tag);
-                }
-            }
-            attrInSide = true;
-            attrOff = sideFrom;
-            attrLen = into.sideLen - sideFrom;
-        }
-        attrHash = SeriesCache.hash(attrInSide ? into.side : b, attrOff, attrLen);
+    /** One attribute field of the data point {@code sub} is reading (it started at {@code start}). */
+    private void attribute(int start, int tag) throws BadRequestException {
+        sub.expect(tag, ProtoReader.LEN);
+        int end = sub.readLengthEnd();
+        attrs.see(start, end);
+        sub.pos = end;
     }
 
     private void number(byte[] b, int from, int to, WriteBatch into) throws BadRequestException {
-        // One pass: attributes (field 7) and the value fields together; attributes split by other
-        // fields (unusual) are gathered by attributes().
         long bits = 0;
         time = 0;
         noValue = false;
-        int first = -1;
-        int last = -1;
-        boolean split = false;
+        attrs.reset();
         sub.reset(b, from, to);
         while (sub.hasMore()) {
             int start = sub.pos;
             int tag = sub.readTag();
             switch (tag >>> 3) {
-                case 7 -> {
-                    sub.expect(tag, ProtoReader.LEN);
-                    int end = sub.readLengthEnd();
-                    if (first < 0) {
-                        first = start;
-                    } else if (last != start) {
-                        split = true;
-                    }
-                    last = end;
-                    sub.pos = end;
-                }
+                case 7 -> attribute(start, tag);
                 case 3 -> {
                     sub.expect(tag, ProtoReader.FIXED64);
                     time = sub.readFixed64();
@@ -326,19 +262,12 @@ final class OtlpDecoder {
                 default -> sub.skip(tag);
             }
         }
-        if (split) {
-            attributes(b, from, to, 7, into);
-        } else {
-            attrInSide = false;
-            attrOff = first < 0 ? from : first;
-            attrLen = first < 0 ? 0 : last - first;
-            attrHash = SeriesCache.hash(b, attrOff, attrLen);
-        }
+        attrs.settle(into, b, from, to, 7, dp);
         series(into, SUFFIX_NONE, null, noValue ? STALE_NAN : bits);
     }
 
     private void histogram(byte[] b, int from, int to, WriteBatch into) throws BadRequestException {
-        attributes(b, from, to, 9, into);
+        attrs.reset();
         time = 0;
         noValue = false;
         long count = 0;
@@ -348,8 +277,10 @@ final class OtlpDecoder {
         int nBounds = 0;
         sub.reset(b, from, to);
         while (sub.hasMore()) {
+            int start = sub.pos;
             int tag = sub.readTag();
             switch (tag >>> 3) {
+                case 9 -> attribute(start, tag);
                 case 3 -> {
                     sub.expect(tag, ProtoReader.FIXED64);
                     time = sub.readFixed64();
@@ -391,6 +322,7 @@ final class OtlpDecoder {
                 default -> sub.skip(tag);
             }
         }
+        attrs.settle(into, b, from, to, 9, dp);
         if (nBuckets > 0 && nBuckets != nBounds + 1) {
             throw new BadRequestException("an OTLP histogram data point has " + nBuckets + " bucket counts for "
                 + nBounds + " explicit bounds (want bounds + 1)");
@@ -409,7 +341,7 @@ final class OtlpDecoder {
     }
 
     private void summary(byte[] b, int from, int to, WriteBatch into) throws BadRequestException {
-        attributes(b, from, to, 7, into);
+        attrs.reset();
         time = 0;
         noValue = false;
         long count = 0;
@@ -417,8 +349,10 @@ final class OtlpDecoder {
         int nq = 0;
         sub.reset(b, from, to);
         while (sub.hasMore()) {
+            int start = sub.pos;
             int tag = sub.readTag();
             switch (tag >>> 3) {
+                case 7 -> attribute(start, tag);
                 case 3 -> {
                     sub.expect(tag, ProtoReader.FIXED64);
                     time = sub.readFixed64();
@@ -467,6 +401,7 @@ final class OtlpDecoder {
                 default -> sub.skip(tag);
             }
         }
+        attrs.settle(into, b, from, to, 7, dp);
         for (int i = 0; i < nq; i++) {
             series(into, SUFFIX_NONE, PromTime.value(quantiles[i]), noValue ? STALE_NAN
                 : Double.doubleToRawLongBits(qValues[i]));
@@ -502,11 +437,11 @@ final class OtlpDecoder {
         into.addSegment(s, true, descFrom, n);
         into.addSegment(s, false, nameOff, nameLen);
         into.addSegment(s, false, resOff, resLen);
-        into.addSegment(s, attrInSide, attrOff, attrLen);
+        into.addSegment(s, attrs.inSide, attrs.off, attrs.len);
         long h = SeriesCache.hash(into.side, descFrom, n);
         h = (h ^ nameHash) * 0xC2B2AE3D27D4EB4FL;
         h = (h ^ resHash) * 0x165667B19E3779F9L;
-        h = (h ^ attrHash) * 0x9E3779B97F4A7C15L;
+        h = (h ^ attrs.hash) * 0x9E3779B97F4A7C15L;
         into.keyHash[s] = h ^ (h >>> 29);
         into.addSample(s, Math.floorDiv(time, 1_000_000L), bits);
     }

@@ -21,6 +21,7 @@ final class RemoteWriteDecoder {
     private final ProtoReader top = new ProtoReader("WriteRequest");
     private final ProtoReader ts = new ProtoReader("TimeSeries");
     private final ProtoReader sub = new ProtoReader("Sample");
+    private final FieldRun labels = new FieldRun();
 
     void decode(byte[] body, int length, WriteBatch into) throws BadRequestException {
         into.clear(body);
@@ -40,10 +41,8 @@ final class RemoteWriteDecoder {
 
     private void timeSeries(byte[] body, int from, int to, WriteBatch into) throws BadRequestException {
         int s = into.beginSeries();
+        labels.reset();
         ts.reset(body, from, to);
-        int keyFrom = -1;
-        int keyEnd = -1;
-        boolean split = false;
         while (ts.hasMore()) {
             int fieldStart = ts.pos;
             int tag = ts.readTag();
@@ -51,12 +50,7 @@ final class RemoteWriteDecoder {
                 case 1 -> {
                     ts.expect(tag, ProtoReader.LEN);
                     int end = ts.readLengthEnd();
-                    if (keyFrom < 0) {
-                        keyFrom = fieldStart;
-                    } else if (keyEnd != fieldStart) {
-                        split = true;
-                    }
-                    keyEnd = end;
+                    labels.see(fieldStart, end);
                     ts.pos = end;
                 }
                 case 2 -> {
@@ -70,33 +64,12 @@ final class RemoteWriteDecoder {
                 default -> ts.skip(tag);
             }
         }
-        if (keyFrom < 0) {
+        if (labels.isEmpty()) {
             return; // no labels: refused when resolved
         }
-        if (!split) {
-            into.addSegment(s, false, keyFrom, keyEnd - keyFrom);
-            into.keyHash[s] = SeriesCache.hash(body, keyFrom, keyEnd - keyFrom);
-            return;
-        }
-        // Label fields with other fields between them: copy the label fields together.
-        ts.reset(body, from, to);
-        int sideFrom = -1;
-        while (ts.hasMore()) {
-            int fieldStart = ts.pos;
-            int tag = ts.readTag();
-            if (tag >>> 3 == 1) {
-                int end = ts.readLengthEnd();
-                int at = into.toSide(body, fieldStart, end - fieldStart);
-                if (sideFrom < 0) {
-                    sideFrom = at;
-                }
-                ts.pos = end;
-            } else {
-                ts.skip(tag);
-            }
-        }
-        into.addSegment(s, true, sideFrom, into.sideLen - sideFrom);
-        into.keyHash[s] = SeriesCache.hash(into.side, sideFrom, into.sideLen - sideFrom);
+        labels.settle(into, body, from, to, 1, ts);
+        into.addSegment(s, labels.inSide, labels.off, labels.len);
+        into.keyHash[s] = labels.hash;
     }
 
     private void sample(byte[] body, int from, int to, int s, WriteBatch into) throws BadRequestException {
