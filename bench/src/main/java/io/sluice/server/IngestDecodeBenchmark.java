@@ -31,15 +31,15 @@ import org.xerial.snappy.Snappy;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class IngestDecodeBenchmark {
-    static final int SAMPLES = 2000;
+    public static final int SAMPLES = 2000;
 
     private byte[] body;
     private final WriteBatch batch = new WriteBatch();
     private final RemoteWriteDecoder decoder = new RemoteWriteDecoder();
     private final SeriesCache cache = new SeriesCache();
 
-    @Setup
-    public void setup() throws Exception {
+    /** A remote-write request body of the load's shape: {@value #SAMPLES} series of 8 labels, one sample each. */
+    public static byte[] loadShapedRequest() {
         Workload w = new Workload(SAMPLES, 8);
         RemoteWriteEncoder e = new RemoteWriteEncoder();
         for (int s = 0; s < SAMPLES; s++) {
@@ -51,7 +51,12 @@ public class IngestDecodeBenchmark {
             }
             e.series(kv, new long[] {1_767_225_600_000L + s}, new double[] {s});
         }
-        body = e.body();
+        return e.body();
+    }
+
+    @Setup
+    public void setup() throws Exception {
+        body = loadShapedRequest();
         decodeOnce();
         for (int s = 0; s < batch.series; s++) {
             cache.insert(batch, s, batch.keyHash[s], s, Long.MIN_VALUE);

@@ -1,9 +1,7 @@
 package io.sluice.bench.jmh;
 
 import io.airlift.compress.snappy.SnappyDecompressor;
-import io.sluice.bench.Workload;
-import io.sluice.engine.Labels;
-import io.sluice.server.RemoteWriteEncoder;
+import io.sluice.server.IngestDecodeBenchmark;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,8 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.xerial.snappy.Snappy;
 
 /**
- * Snappy decompression of one remote-write request (2,000 series × 8 labels, one sample each, the
- * load's shape): snappy-java (JNI, what the server uses) against aircompressor (pure Java). Per
+ * Snappy decompression of one remote-write request ({@link IngestDecodeBenchmark#loadShapedRequest}): snappy-java (JNI, what the server uses) against aircompressor (pure Java). Per
  * operation = per sample, comparable with {@code IngestDecodeBenchmark}.
  */
 @State(Scope.Thread)
@@ -30,7 +27,7 @@ import org.xerial.snappy.Snappy;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class SnappyBenchmark {
-    static final int SAMPLES = 2000;
+    static final int SAMPLES = IngestDecodeBenchmark.SAMPLES;
 
     private byte[] body;
     private byte[] out;
@@ -38,18 +35,7 @@ public class SnappyBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        Workload w = new Workload(SAMPLES, 8);
-        RemoteWriteEncoder e = new RemoteWriteEncoder();
-        for (int s = 0; s < SAMPLES; s++) {
-            Labels l = w.labelsOf(s);
-            String[] kv = new String[2 * l.size()];
-            for (int i = 0; i < l.size(); i++) {
-                kv[2 * i] = l.name(i);
-                kv[2 * i + 1] = l.value(i);
-            }
-            e.series(kv, new long[] {1_767_225_600_000L + s}, new double[] {s});
-        }
-        body = e.body();
+        body = IngestDecodeBenchmark.loadShapedRequest();
         out = new byte[Snappy.uncompressedLength(body)];
     }
 
