@@ -59,16 +59,8 @@ final class OtlpDecoder {
     void decode(byte[] body, int length, WriteBatch into) throws BadRequestException {
         into.clear(body);
         top.reset(body, 0, length);
-        while (top.hasMore()) {
-            int tag = top.readTag();
-            if (tag >>> 3 == 1) {
-                top.expect(tag, ProtoReader.LEN);
-                int end = top.readLengthEnd();
-                resourceMetrics(body, top.pos, end, into);
-                top.pos = end;
-            } else {
-                top.skip(tag);
-            }
+        for (int end; (end = top.nextLen(1)) >= 0; top.pos = end) {
+            resourceMetrics(body, top.pos, end, into);
         }
     }
 
@@ -76,45 +68,21 @@ final class OtlpDecoder {
         resOff = from;
         resLen = 0;
         rm.reset(b, from, to);
-        while (rm.hasMore()) {
-            int tag = rm.readTag();
-            if (tag >>> 3 == 1) {
-                rm.expect(tag, ProtoReader.LEN);
-                int end = rm.readLengthEnd();
-                resOff = rm.pos;
-                resLen = end - rm.pos;
-                rm.pos = end;
-            } else {
-                rm.skip(tag);
-            }
+        for (int end; (end = rm.nextLen(1)) >= 0; rm.pos = end) {
+            resOff = rm.pos;
+            resLen = end - rm.pos;
         }
         resHash = SeriesCache.hash(b, resOff, resLen);
         rm.reset(b, from, to);
-        while (rm.hasMore()) {
-            int tag = rm.readTag();
-            if (tag >>> 3 == 2) {
-                rm.expect(tag, ProtoReader.LEN);
-                int end = rm.readLengthEnd();
-                scopeMetrics(b, rm.pos, end, into);
-                rm.pos = end;
-            } else {
-                rm.skip(tag);
-            }
+        for (int end; (end = rm.nextLen(2)) >= 0; rm.pos = end) {
+            scopeMetrics(b, rm.pos, end, into);
         }
     }
 
     private void scopeMetrics(byte[] b, int from, int to, WriteBatch into) throws BadRequestException {
         sm.reset(b, from, to);
-        while (sm.hasMore()) {
-            int tag = sm.readTag();
-            if (tag >>> 3 == 2) {
-                sm.expect(tag, ProtoReader.LEN);
-                int end = sm.readLengthEnd();
-                metric(b, sm.pos, end, into);
-                sm.pos = end;
-            } else {
-                sm.skip(tag);
-            }
+        for (int end; (end = sm.nextLen(2)) >= 0; sm.pos = end) {
+            metric(b, sm.pos, end, into);
         }
     }
 
@@ -202,19 +170,11 @@ final class OtlpDecoder {
             return;
         }
         data.reset(b, dataFrom, dataTo);
-        while (data.hasMore()) {
-            int tag = data.readTag();
-            if (tag >>> 3 == 1) {
-                data.expect(tag, ProtoReader.LEN);
-                int end = data.readLengthEnd();
-                switch (kind) {
-                    case GAUGE, SUM -> number(b, data.pos, end, into);
-                    case HISTOGRAM -> histogram(b, data.pos, end, into);
-                    default -> summary(b, data.pos, end, into);
-                }
-                data.pos = end;
-            } else {
-                data.skip(tag);
+        for (int end; (end = data.nextLen(1)) >= 0; data.pos = end) {
+            switch (kind) {
+                case GAUGE, SUM -> number(b, data.pos, end, into);
+                case HISTOGRAM -> histogram(b, data.pos, end, into);
+                default -> summary(b, data.pos, end, into);
             }
         }
     }

@@ -159,16 +159,8 @@ final class OtlpLabels {
     private static void resourceAttributes(byte[] b, int off, int len, Map<String, String> out) throws BadRequestException {
         ProtoReader r = new ProtoReader("Resource");
         r.reset(b, off, off + len);
-        while (r.hasMore()) {
-            int tag = r.readTag();
-            if (tag >>> 3 == 1) {
-                r.expect(tag, ProtoReader.LEN);
-                int end = r.readLengthEnd();
-                keyValue(b, r.pos, end, out, false);
-                r.pos = end;
-            } else {
-                r.skip(tag);
-            }
+        for (int end; (end = r.nextLen(1)) >= 0; r.pos = end) {
+            keyValue(b, r.pos, end, out, false);
         }
     }
 
@@ -258,19 +250,11 @@ final class OtlpLabels {
                     StringBuilder sb = new StringBuilder("[");
                     ProtoReader a = new ProtoReader("ArrayValue");
                     a.reset(b, r.pos, end);
-                    while (a.hasMore()) {
-                        int t = a.readTag();
-                        if (t >>> 3 == 1) {
-                            a.expect(t, ProtoReader.LEN);
-                            int e = a.readLengthEnd();
-                            if (sb.length() > 1) {
-                                sb.append(',');
-                            }
-                            sb.append(anyValue(b, a.pos, e, true));
-                            a.pos = e;
-                        } else {
-                            a.skip(t);
+                    for (int e; (e = a.nextLen(1)) >= 0; a.pos = e) {
+                        if (sb.length() > 1) {
+                            sb.append(',');
                         }
+                        sb.append(anyValue(b, a.pos, e, true));
                     }
                     v = sb.append(']').toString();
                     r.pos = end;
@@ -281,18 +265,8 @@ final class OtlpLabels {
                     TreeMap<String, String> m = new TreeMap<>();
                     ProtoReader a = new ProtoReader("KeyValueList");
                     a.reset(b, r.pos, end);
-                    while (a.hasMore()) {
-                        int t = a.readTag();
-                        if (t >>> 3 == 1) {
-                            a.expect(t, ProtoReader.LEN);
-                            int e = a.readLengthEnd();
-                            TreeMap<String, String> one = new TreeMap<>();
-                            kvJson(b, a.pos, e, one);
-                            m.putAll(one);
-                            a.pos = e;
-                        } else {
-                            a.skip(t);
-                        }
+                    for (int e; (e = a.nextLen(1)) >= 0; a.pos = e) {
+                        kvJson(b, a.pos, e, m);
                     }
                     StringBuilder sb = new StringBuilder("{");
                     for (Map.Entry<String, String> e : m.entrySet()) {

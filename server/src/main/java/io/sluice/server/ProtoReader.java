@@ -89,6 +89,23 @@ final class ProtoReader {
         return pos + (int) len;
     }
 
+    /**
+     * Moves to the next occurrence of length-delimited field {@code field}, checking and skipping the
+     * fields before it; returns that field's end, with {@link #pos} at its start, or -1 at the end of
+     * the message. Loop: {@code for (int end; (end = r.nextLen(f)) >= 0; r.pos = end)}.
+     */
+    int nextLen(int field) throws BadRequestException {
+        while (pos < limit) {
+            int tag = readTag();
+            if (tag >>> 3 == field) {
+                expect(tag, LEN);
+                return readLengthEnd();
+            }
+            skip(tag);
+        }
+        return -1;
+    }
+
     void expect(int tag, int wireType) throws BadRequestException {
         if ((tag & 7) != wireType) {
             throw bad("field " + (tag >>> 3) + " has wire type " + (tag & 7) + ", expected " + wireType);

@@ -26,16 +26,8 @@ final class RemoteWriteDecoder {
     void decode(byte[] body, int length, WriteBatch into) throws BadRequestException {
         into.clear(body);
         top.reset(body, 0, length);
-        while (top.hasMore()) {
-            int tag = top.readTag();
-            if (tag >>> 3 == 1) {
-                top.expect(tag, ProtoReader.LEN);
-                int end = top.readLengthEnd();
-                timeSeries(body, top.pos, end, into);
-                top.pos = end;
-            } else {
-                top.skip(tag);
-            }
+        for (int end; (end = top.nextLen(1)) >= 0; top.pos = end) {
+            timeSeries(body, top.pos, end, into);
         }
     }
 
