@@ -35,7 +35,8 @@ import java.util.concurrent.locks.LockSupport;
  * whose consumers never park on a wake-up ({@code SLEEPING}, {@code YIELDING}, {@code BUSY_SPIN})
  * skip the check altogether. Parks are also bounded ({@link #MAX_PARK_NANOS}), and each idle turn
  * calls {@link Consumer#idle}, which is where a consumer does work that is due by the clock (an
- * interval force).
+ * interval force). A yield that stalls (another thread had the CPU) turns the next yields into
+ * short timed sleeps for a while ({@link #NAP_NANOS}).
  *
  * <p>A lane belongs to a producer thread ({@link #acquire}): the Disruptor's single-producer ring
  * is one thread's, and a thread's appenders publish one after another anyway. Once its thread has
@@ -67,6 +68,26 @@ public final class Lanes<E> {
      * the 50 us left over covers the time a store takes to become visible many times over.
      */
     static final long WAKE_WINDOW_NANOS = SPIN_NANOS + YIELD_NANOS - TimeUnit.MICROSECONDS.toNanos(50);
+    /**
+     * A yield that returns this much later was a turn handed to another runnable thread on the
+     * consumer's CPU: see {@link #NAP_NANOS}.
+     */
+    static final long YIELD_STALL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /**
+     * For {@link #NAP_WINDOW_NANOS} after a stalled yield, the phased strategies' yielding turns
+     * sleep this long (plus the kernel's timer slack, about 50 us) instead. A yield hands the CPU to
+     * whatever else is runnable on it until that thread's slice ends (a 4 ms tick here), and a
+     * thread that only yields stays on its CPU's run queue: once a wake-up has put the consumer on
+     * the CPU where a producer spins, every yield hands the producer a whole slice while the other
+     * CPU idles (an idle CPU does not pull a task that ran microseconds ago), and a busy background
+     * thread keeps the CPU the same way. A timed sleep ends in a wake-up, which looks for an idle
+     * CPU and preempts a background ({@code SCHED_IDLE}) thread at once (docs/benchmarks.md, "Where
+     * the tail comes from"). It is not a park awaiting a signal: nobody needs to wake it, so the
+     * wake window's reasoning does not change.
+     */
+    static final long NAP_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** How long after a stalled yield the yielding turns nap instead ({@link #NAP_NANOS}). */
+    static final long NAP_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     /** What a consumer thread does with the lanes' events. */
     public interface Consumer<E> {
@@ -300,6 +321,7 @@ public final class Lanes<E> {
         }
         int rotor = 0;
         long idleSince = 0;
+        long napUntil = 0;
         while (true) {
             boolean stopping = !running; // read before the sweep: nothing published before stop is left
             // One batch: sweeps while they find events, up to one ring's worth. A producer as fast as
@@ -333,7 +355,7 @@ public final class Lanes<E> {
             if (idleSince == 0) {
                 idleSince = now;
             }
-            waitIdle(c, now - idleSince);
+            napUntil = waitIdle(c, now - idleSince, now, napUntil);
         }
     }
 
@@ -377,38 +399,47 @@ public final class Lanes<E> {
         return !running;
     }
 
-    private void waitIdle(int c, long idleNanos) {
+    /**
+     * One idle turn.
+     *
+     * @param now the clock just read
+     * @param napUntil until when idle turns nap instead of yielding ({@link #NAP_NANOS})
+     * @return the new napUntil
+     */
+    private long waitIdle(int c, long idleNanos, long now, long napUntil) {
         switch (waitStrategy) {
             case BUSY_SPIN:
                 Thread.onSpinWait();
-                return;
+                return napUntil;
             case YIELDING:
                 if (idleNanos < SPIN_NANOS / 10) {
                     Thread.onSpinWait();
                 } else {
                     Thread.yield();
                 }
-                return;
-            case SLEEPING:
-                if (idleNanos < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else if (idleNanos < SPIN_NANOS + YIELD_NANOS) {
-                    Thread.yield();
-                } else {
-                    LockSupport.parkNanos(this, SLEEP_NANOS); // nobody signals: a publish costs nothing
-                }
-                return;
+                return napUntil;
             case BLOCKING:
                 park(c);
-                return;
-            default: // BACKOFF, BACKOFF_PARK
+                return napUntil;
+            default: // BACKOFF, BACKOFF_PARK, SLEEPING
                 if (idleNanos < SPIN_NANOS) {
                     Thread.onSpinWait();
-                } else if (idleNanos < SPIN_NANOS + YIELD_NANOS) {
+                    return napUntil;
+                }
+                if (idleNanos < SPIN_NANOS + YIELD_NANOS) {
+                    if (now - napUntil < 0) {
+                        LockSupport.parkNanos(this, NAP_NANOS);
+                        return napUntil;
+                    }
                     Thread.yield();
+                    return System.nanoTime() - now > YIELD_STALL_NANOS ? now + NAP_WINDOW_NANOS : napUntil;
+                }
+                if (waitStrategy == WaitStrategyKind.SLEEPING) {
+                    LockSupport.parkNanos(this, SLEEP_NANOS); // nobody signals: a publish costs nothing
                 } else {
                     park(c);
                 }
+                return napUntil;
         }
     }
 

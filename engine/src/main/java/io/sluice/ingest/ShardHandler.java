@@ -137,6 +137,13 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     private long retiredSegments;
     /** Truncate the WAL once this many segments are sealed. */
     private final int truncateSegments;
+    /**
+     * Truncations' worth of sealed segments ({@code truncateSegments} each) that may wait behind one
+     * in flight before the writer waits for it.
+     */
+    public static final int TRUNCATION_BACKLOG = 4;
+    /** Times the writer waited for a truncation that had fallen behind. */
+    private long backlogWaits;
     private final int shardCount;
     private final ExecutorService maintenanceThread;
     private final Lock readerGate;
@@ -542,7 +549,15 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
      */
     private void maintain(long now) throws IOException {
         if (!maintenanceIdle()) {
-            return;
+            if (wal.detachableCount() < truncateSegments * TRUNCATION_BACKLOG) {
+                return;
+            }
+            // The retention thread runs at background priority: on CPUs the writers keep busy it may
+            // fall behind. Waiting here gives it this writer's CPU and bounds the WAL on disk.
+            Future<?> f = maintenance;
+            maintenance = null;
+            backlogWaits++;
+            awaitMaintenance(f);
         }
         long cutoff = retentionCutoff();
         if (cutoff != Long.MIN_VALUE && now - lastRetireNanos >= retireIntervalNanos) {
@@ -626,6 +641,11 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     /** WAL segments truncation has deleted in this session. */
     public long retiredSegments() {
         return retiredSegments;
+    }
+
+    /** Times this shard's writer waited for a WAL truncation that had fallen {@link #TRUNCATION_BACKLOG} behind. */
+    public long truncationBacklogWaits() {
+        return backlogWaits;
     }
 
     /** WAL truncations started in this session. */

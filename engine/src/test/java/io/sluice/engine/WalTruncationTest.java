@@ -1,6 +1,8 @@
 package io.sluice.engine;
 
 import io.sluice.head.HeadChunkCorruptionException;
+import io.sluice.ingest.ShardHandler;
+import io.sluice.testing.FaultyFileSystem;
 import io.sluice.testing.Frames;
 import io.sluice.testing.HeadChunks;
 import io.sluice.testing.TestDirs;
@@ -108,6 +110,71 @@ class WalTruncationTest {
             assertTrue(r.chunks() >= TOTAL / 240, "the rest came from the head-chunk log: " + r.chunks() + " chunks");
             assertEquals(TOTAL + 10, r.samples());
         }
+    }
+
+    /**
+     * The retention thread runs at background priority, so a busy machine may starve it: with its
+     * truncation stuck, the writer waits once {@code TRUNCATION_BACKLOG} truncations' worth of
+     * sealed segments pile up, instead of letting the WAL grow; once the truncation goes on,
+     * everything is written and kept.
+     */
+    @Test
+    void aWriterWaitsForATruncationThatFellBehindAndTheWalStaysBounded() throws Exception {
+        Path dir = tmp.resolve("d");
+        FaultyFileSystem fs = new FaultyFileSystem();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        fs.beforeForce = () -> {
+            if (Thread.currentThread().getName().equals("sluice-retention")) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (Sluice db = Sluice.open(config(dir).fileSystem(fs).build())) {
+            try {
+                writeWhileTruncationIsStuck(db, dir, release);
+            } finally {
+                release.countDown(); // whatever failed, let the retention thread (and close) go on
+            }
+            checkAll(db);
+        }
+        try (Sluice db = Sluice.open(config(dir).build())) {
+            checkAll(db);
+        }
+    }
+
+    private static void writeWhileTruncationIsStuck(Sluice db, Path dir, java.util.concurrent.CountDownLatch release)
+        throws Exception {
+        Thread writer = new Thread(() -> {
+            try {
+                write(db);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        writer.start();
+        int most = 0;
+        int last = -1;
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() - stableSince < 1_000_000_000L) {
+            int now = Frames.segments(TestDirs.shard(dir, 0)).size();
+            most = Math.max(most, now);
+            if (now != last) {
+                last = now;
+                stableSince = System.nanoTime();
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(writer.isAlive(), "the writer waits for the stuck truncation");
+        // TRUNCATION_BACKLOG x 2 sealed segments, the 2 of the stuck truncation, the current one and
+        // the prepared next one; 60,000 samples would take about 60.
+        int bound = ShardHandler.TRUNCATION_BACKLOG * 2 + 2 + 2;
+        assertTrue(most <= bound, "WAL bounded while truncation is stuck: " + most + " segments, bound " + bound);
+        release.countDown();
+        writer.join(60_000);
+        assertFalse(writer.isAlive());
     }
 
     private static boolean recycled(Path segment) {
