@@ -161,18 +161,10 @@ public final class Sluice implements AutoCloseable {
             throw new IOException("directory " + dir + " is in use by another Sluice engine");
         }
         List<ShardWal> wals = new ArrayList<>();
-        // The engine's helper threads (segment preparer, retention, metrics) run at background
-        // priority (SCHED_IDLE): on a CPU a writer shares with them, its wake-up preempts them at
-        // once, where at normal priority a writer that yields or wakes could wait for their slice
-        // (docs/architecture.md, "Threading rules"). The writer waits for them where they fall
-        // behind (a roll waits for its segment; ShardHandler.TRUNCATION_BACKLOG).
-        SegmentPreparer preparer = new SegmentPreparer(config.prefaultSegments(), ThreadPriority::toBackground);
+        SegmentPreparer preparer = new SegmentPreparer(config.prefaultSegments());
         // Retention's file work (checkpoint, deletions, directory force, unmapping) runs here, off the writers.
         ExecutorService retirer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(() -> {
-                ThreadPriority.toBackground();
-                r.run();
-            }, "sluice-retention");
+            Thread t = new Thread(r, "sluice-retention");
             t.setDaemon(true);
             return t;
         });
@@ -427,7 +419,6 @@ public final class Sluice implements AutoCloseable {
     }
 
     private void collectMetrics() {
-        ThreadPriority.toBackground();
         long interval = config.metricsInterval().toNanos();
         long next = System.nanoTime() + interval;
         while (!closed) {

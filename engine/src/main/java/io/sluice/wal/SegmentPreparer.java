@@ -25,20 +25,9 @@ public final class SegmentPreparer implements AutoCloseable {
 
     /** @param touch fault the pages of each new segment in before the writer gets it */
     public SegmentPreparer(boolean touch) {
-        this(touch, () -> { });
-    }
-
-    /**
-     * @param touch   fault the pages of each new segment in before the writer gets it
-     * @param onStart run first on the preparer's thread (the engine lowers its priority there)
-     */
-    public SegmentPreparer(boolean touch, Runnable onStart) {
         this.touch = touch;
         this.executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(() -> {
-                onStart.run();
-                r.run();
-            }, "sluice-segment-preparer");
+            Thread t = new Thread(r, "sluice-segment-preparer");
             t.setDaemon(true);
             return t;
         });

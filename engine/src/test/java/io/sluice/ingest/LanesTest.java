@@ -43,7 +43,7 @@ class LanesTest {
     }
 
     /** Checks each producer's items and publishes its positions as a shard handler does. */
-    static final class Checker implements Lanes.Consumer<Item> {
+    static class Checker implements Lanes.Consumer<Item> {
         final int id;
         final ConcurrentHashMap<Integer, Long> next = new ConcurrentHashMap<>();
         volatile String error;
@@ -231,5 +231,53 @@ class LanesTest {
             assertThrows(IllegalArgumentException.class, () -> db.awaitDurable(Lanes.sequence(7, 0)),
                 "a sequence of a lane that never existed");
         }
+    }
+
+    /**
+     * Each consumer thread asks for a short scheduling slice; where the kernel reports slices
+     * ({@code se.slice} in {@code /proc/<tid>/sched}, Linux 6.12 and later) it has that slice, and
+     * the thread that started the lanes keeps its own.
+     */
+    @Test
+    void consumerThreadsRunWithAShortSlice() throws Exception {
+        String mine = sliceOfThisThread();
+        AtomicReference<String> consumer = new AtomicReference<>();
+        Checker checker = new Checker(0) {
+            @Override
+            public void onStart(Lanes<Item> lanes) {
+                super.onStart(lanes);
+                consumer.set(sliceOfThisThread());
+            }
+        };
+        Lanes<Item> lanes = new Lanes<>(8, Item::new, WaitStrategyKind.BACKOFF, List.of(checker), "lanes-slice-");
+        lanes.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (consumer.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+        } finally {
+            assertTrue(lanes.stop(10_000));
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(lanes.shortSliceTaken(),
+            "sched_setattr refused or not Linux: consumers keep the default slice");
+        org.junit.jupiter.api.Assumptions.assumeTrue(consumer.get() != null && !consumer.get().isEmpty(),
+            "this kernel does not report se.slice");
+        assertEquals(Long.toString(Lanes.CONSUMER_SLICE_NANOS), consumer.get(), "the consumer's slice");
+        assertTrue(!mine.equals(consumer.get()), "the starting thread keeps its slice: " + mine);
+    }
+
+    /** {@code se.slice} of the calling thread, "" where the kernel does not report it. */
+    private static String sliceOfThisThread() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/thread-self/sched"))) {
+                if (line.startsWith("se.slice")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux
+        }
+        return "";
     }
 }
