@@ -81,9 +81,9 @@ public final class Lanes<E> {
      * the CPU where a producer spins, every yield hands the producer a whole slice while the other
      * CPU idles (an idle CPU does not pull a task that ran microseconds ago), and a busy background
      * thread keeps the CPU the same way. A timed sleep ends in a wake-up, which looks for an idle
-     * CPU and preempts a background ({@code SCHED_IDLE}) thread at once (docs/benchmarks.md, "Where
-     * the tail comes from"). It is not a park awaiting a signal: nobody needs to wake it, so the
-     * wake window's reasoning does not change.
+     * CPU and, with the consumer's short slice ({@link #CONSUMER_SLICE_NANOS}), preempts the thread
+     * it finds running (docs/benchmarks.md, "Where the tail comes from"). It is not a park awaiting a
+     * signal: nobody needs to wake it, so the wake window's reasoning does not change.
      */
     static final long NAP_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     /** How long after a stalled yield the yielding turns nap instead ({@link #NAP_NANOS}). */

@@ -142,8 +142,6 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
      * in flight before the writer waits for it.
      */
     public static final int TRUNCATION_BACKLOG = 4;
-    /** Times the writer waited for a truncation that had fallen behind. */
-    private long backlogWaits;
     private final int shardCount;
     private final ExecutorService maintenanceThread;
     private final Lock readerGate;
@@ -552,11 +550,10 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
             if (wal.detachableCount() < truncateSegments * TRUNCATION_BACKLOG) {
                 return;
             }
-            // The retention thread runs at background priority: on CPUs the writers keep busy it may
-            // fall behind. Waiting here gives it this writer's CPU and bounds the WAL on disk.
+            // The retention thread shares the CPUs with everything else, and on a busy machine it may
+            // fall behind: waiting here gives it this writer's CPU and bounds the WAL on disk.
             Future<?> f = maintenance;
             maintenance = null;
-            backlogWaits++;
             awaitMaintenance(f);
         }
         long cutoff = retentionCutoff();
@@ -641,11 +638,6 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     /** WAL segments truncation has deleted in this session. */
     public long retiredSegments() {
         return retiredSegments;
-    }
-
-    /** Times this shard's writer waited for a WAL truncation that had fallen {@link #TRUNCATION_BACKLOG} behind. */
-    public long truncationBacklogWaits() {
-        return backlogWaits;
     }
 
     /** WAL truncations started in this session. */
