@@ -21,8 +21,19 @@ final class FieldRun {
         split = false;
     }
 
+    /**
+     * One occurrence of the field, whose tag {@code r} has just read (the tag started at {@code
+     * fieldStart}): checks that it is length-delimited and moves {@code r} past it.
+     */
+    void see(ProtoReader r, int fieldStart, int tag) throws BadRequestException {
+        r.expect(tag, ProtoReader.LEN);
+        int end = r.readLengthEnd();
+        see(fieldStart, end);
+        r.pos = end;
+    }
+
     /** One occurrence of the field, from its tag to its end. */
-    void see(int fieldStart, int fieldEnd) {
+    private void see(int fieldStart, int fieldEnd) {
         if (first < 0) {
             first = fieldStart;
         } else if (last != fieldStart) {

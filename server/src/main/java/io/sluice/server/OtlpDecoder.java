@@ -184,14 +184,6 @@ final class OtlpDecoder {
     private long time;
     private boolean noValue;
 
-    /** One attribute field of the data point {@code sub} is reading (it started at {@code start}). */
-    private void attribute(int start, int tag) throws BadRequestException {
-        sub.expect(tag, ProtoReader.LEN);
-        int end = sub.readLengthEnd();
-        attrs.see(start, end);
-        sub.pos = end;
-    }
-
     private void number(byte[] b, int from, int to, WriteBatch into) throws BadRequestException {
         long bits = 0;
         time = 0;
@@ -202,7 +194,7 @@ final class OtlpDecoder {
             int start = sub.pos;
             int tag = sub.readTag();
             switch (tag >>> 3) {
-                case 7 -> attribute(start, tag);
+                case 7 -> attrs.see(sub, start, tag);
                 case 3 -> {
                     sub.expect(tag, ProtoReader.FIXED64);
                     time = sub.readFixed64();
@@ -240,7 +232,7 @@ final class OtlpDecoder {
             int start = sub.pos;
             int tag = sub.readTag();
             switch (tag >>> 3) {
-                case 9 -> attribute(start, tag);
+                case 9 -> attrs.see(sub, start, tag);
                 case 3 -> {
                     sub.expect(tag, ProtoReader.FIXED64);
                     time = sub.readFixed64();
@@ -312,7 +304,7 @@ final class OtlpDecoder {
             int start = sub.pos;
             int tag = sub.readTag();
             switch (tag >>> 3) {
-                case 7 -> attribute(start, tag);
+                case 7 -> attrs.see(sub, start, tag);
                 case 3 -> {
                     sub.expect(tag, ProtoReader.FIXED64);
                     time = sub.readFixed64();

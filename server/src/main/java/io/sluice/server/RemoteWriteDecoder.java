@@ -39,12 +39,7 @@ final class RemoteWriteDecoder {
             int fieldStart = ts.pos;
             int tag = ts.readTag();
             switch (tag >>> 3) {
-                case 1 -> {
-                    ts.expect(tag, ProtoReader.LEN);
-                    int end = ts.readLengthEnd();
-                    labels.see(fieldStart, end);
-                    ts.pos = end;
-                }
+                case 1 -> labels.see(ts, fieldStart, tag);
                 case 2 -> {
                     ts.expect(tag, ProtoReader.LEN);
                     int end = ts.readLengthEnd();

@@ -13,7 +13,11 @@ record Reply(int status, String contentType, byte[] body, String retryAfter, Str
 
     /** A one-line text answer: control characters in the message (from a client's bytes) are escaped. */
     static Reply text(int status, String message) {
-        return new Reply(status, TEXT, (oneLine(message) + "\n").getBytes(StandardCharsets.UTF_8), null);
+        return new Reply(status, TEXT, line(message), null);
+    }
+
+    private static byte[] line(String message) {
+        return (oneLine(message) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     static String oneLine(String message) {
@@ -41,8 +45,7 @@ record Reply(int status, String contentType, byte[] body, String retryAfter, Str
     }
 
     static Reply busy(String message, int retryAfterSeconds) {
-        return new Reply(429, TEXT, (oneLine(message) + "\n").getBytes(StandardCharsets.UTF_8),
-            Integer.toString(retryAfterSeconds));
+        return new Reply(429, TEXT, line(message), Integer.toString(retryAfterSeconds));
     }
 
     /** Where an answer goes; called once, from any thread. */
