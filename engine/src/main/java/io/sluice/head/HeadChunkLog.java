@@ -1,5 +1,6 @@
 package io.sluice.head;
 
+import io.sluice.wal.Courtesy;
 import io.sluice.wal.FileKind;
 import io.sluice.wal.SegmentDescriptor;
 import io.sluice.wal.SegmentFiles;
@@ -51,6 +52,15 @@ import static io.sluice.wal.FrameDescriptor.framedLength;
 public final class HeadChunkLog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.sluice.head");
     static final byte TYPE_PAD = 0x11;
+    /**
+     * {@link #forceTo} starts writeback of each file it forces in steps of this many bytes, yielding
+     * between them ({@link Courtesy}), before its fdatasync. Writeback of pages mapped writable
+     * write-protects each one ({@code folio_mkclean}); one fdatasync of a file the preparer had
+     * faulted in by writing every page did that for milliseconds on end without leaving the CPU, on
+     * the core the shard writer or a producer wanted (docs/benchmarks.md, "Where the tail comes
+     * from"). 64 KiB is 16 pages: about 0.1 ms of it here.
+     */
+    public static final long WRITEBACK_STEP = 64 * 1024;
     private static final VarHandle COMMITTED;
     private static final VarHandle START;
 
@@ -519,6 +529,13 @@ public final class HeadChunkLog implements AutoCloseable {
         }
         for (WalSegment f : files.snapshot()) {
             if (f.endPosition() > forced && f.basePosition() < position) {
+                // To the file's end, not only to the position: the preparer faulted the file in by
+                // writing every page, so the first force of a file writes all of it back.
+                long from = Math.max(forced, f.basePosition()) - f.basePosition();
+                for (long p = from & -WRITEBACK_STEP; p < f.size(); p += WRITEBACK_STEP) {
+                    fs.writeBack(f.path(), p, Math.min(p + WRITEBACK_STEP, f.size()));
+                    Courtesy.pause();
+                }
                 fs.force(f.mapping());
             }
         }

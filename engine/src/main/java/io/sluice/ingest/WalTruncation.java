@@ -11,6 +11,7 @@ import io.sluice.record.RecordType;
 import io.sluice.record.SamplesRecord;
 import io.sluice.record.SeriesRecord;
 import io.sluice.wal.Checkpoints;
+import io.sluice.wal.Courtesy;
 import io.sluice.wal.FrameDescriptor;
 import io.sluice.wal.ShardWal;
 import io.sluice.wal.WalFileSystem;
@@ -48,6 +49,14 @@ import java.util.concurrent.Callable;
 final class WalTruncation implements Callable<Void> {
     /** Entries per MIXED record in a checkpoint. */
     static final int ENTRIES_PER_RECORD = 4096;
+    /**
+     * Samples read between pauses ({@link Courtesy}): tens of microseconds of decoding. A truncation
+     * reads two segments' worth of samples (twice: once to size the checkpoint), about a tenth of a
+     * second of CPU here, and on a two-core machine the retention thread shares a core with the shard
+     * writer or a producer; a thread that never leaves the CPU kept it for up to the scheduler's tick
+     * (4 ms here) at a time (docs/benchmarks.md, "Where the tail comes from").
+     */
+    static final int SAMPLES_PER_PAUSE = 4096;
 
     private final int shard;
     private final int shardCount;
@@ -167,8 +176,17 @@ final class WalTruncation implements Callable<Void> {
             return ts >= cutoff && (id >= persisted.length || ts > persisted[id]);
         }
 
+        /** Samples read since the last pause. */
+        private int unpaused;
+
         private void forEachKept(KeptSink sink) throws IOException {
-            Checkpoints.FrameReader reader = (type, buf, body, length) -> visit(type, buf, body, length, sink);
+            Checkpoints.FrameReader reader = (type, buf, body, length) -> {
+                unpaused += visit(type, buf, body, length, sink);
+                if (unpaused >= SAMPLES_PER_PAUSE) {
+                    unpaused = 0;
+                    Courtesy.pause();
+                }
+            };
             if (previous != null) {
                 Checkpoints.forEachFrame(fs, previous, reader);
             }
@@ -182,12 +200,13 @@ final class WalTruncation implements Callable<Void> {
         private long[] timestamps = new long[0];
         private long[] bits = new long[0];
 
-        private void visit(byte type, DirectBuffer buf, int body, int length, KeptSink sink) throws IOException {
+        /** Hands the record's kept samples to {@code sink}; returns how many samples it holds. */
+        private int visit(byte type, DirectBuffer buf, int body, int length, KeptSink sink) throws IOException {
             if (type == RecordType.SAMPLES) {
                 long ref = SamplesRecord.ref(buf, body);
                 int n = SamplesRecord.count(buf, body);
                 if (!keep(ref, SamplesRecord.timestamp(buf, body, n - 1))) {
-                    return; // the record's newest sample is persisted, so all of them are
+                    return n; // the record's newest sample is persisted, so all of them are
                 }
                 for (int i = 0; i < n; i++) {
                     long ts = SamplesRecord.timestamp(buf, body, i);
@@ -195,6 +214,7 @@ final class WalTruncation implements Callable<Void> {
                         sink.sample(ref, ts, buf.getLong(SamplesRecord.sampleOffset(body, i) + 8));
                     }
                 }
+                return n;
             } else if (type == RecordType.COMPACT) {
                 int n = CompactRecord.count(buf, body);
                 if (refs.length < n) {
@@ -211,6 +231,7 @@ final class WalTruncation implements Callable<Void> {
                         sink.sample(refs[i], timestamps[i], bits[i]);
                     }
                 }
+                return n;
             } else if (type == RecordType.MIXED) {
                 int n = MixedRecord.count(buf, body);
                 for (int i = 0; i < n; i++) {
@@ -221,7 +242,9 @@ final class WalTruncation implements Callable<Void> {
                         sink.sample(ref, ts, buf.getLong(e + MixedRecord.ENTRY_VALUE));
                     }
                 }
+                return n;
             }
+            return 0;
         }
 
         @Override

@@ -143,6 +143,42 @@ public final class MappedWalFileSystem implements WalFileSystem {
         ((ChronicleMapping) mapping).channel.force(false);
     }
 
+    /** Start writeback of the range's dirty pages; do not wait. */
+    private static final int SYNC_FILE_RANGE_WRITE = 2;
+    private static final int O_RDONLY = 0;
+    /** Whether {@code sync_file_range} is there to call: Linux with native access. */
+    private static volatile boolean syncFileRange = System.getProperty("os.name", "").toLowerCase(
+        java.util.Locale.ROOT).contains("linux");
+
+    @Override
+    public boolean writeBack(Path file, long from, long to) throws IOException {
+        if (!syncFileRange || to <= from) {
+            return false;
+        }
+        final PosixAPI posix;
+        final com.sun.jna.Function call;
+        try {
+            posix = PosixAPI.posix();
+            call = com.sun.jna.Function.getFunction("c", "sync_file_range");
+        } catch (Throwable t) { // no native access: fdatasync does it all
+            syncFileRange = false;
+            return false;
+        }
+        int fd = posix.open(file.toString(), O_RDONLY, 0);
+        if (fd < 0) {
+            return false; // the force that follows reports what is wrong with the file
+        }
+        try {
+            if (call.invokeInt(new Object[] {fd, from, to - from, SYNC_FILE_RANGE_WRITE}) != 0) {
+                syncFileRange = false; // e.g. ENOSYS; the force does the work
+                return false;
+            }
+            return true;
+        } finally {
+            posix.close(fd);
+        }
+    }
+
     @Override
     public void syncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {

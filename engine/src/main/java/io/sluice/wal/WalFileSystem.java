@@ -44,6 +44,19 @@ public interface WalFileSystem {
     /** Forces the mapped file's dirty pages to the device (fdatasync). */
     void force(SegmentMapping mapping) throws IOException;
 
+    /**
+     * Starts writeback of the dirty pages of bytes {@code [from, to)} of {@code file}
+     * ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}) without waiting for the I/O: not durability
+     * (no wait, no device flush, no metadata); it leaves the next {@link #force} less to do. For
+     * spreading writeback into short steps (RocksDB's {@code bytes_per_sync}). The default, and any
+     * platform without the call, does nothing.
+     *
+     * @return whether writeback was started (false: not available here, or an empty range)
+     */
+    default boolean writeBack(Path file, long from, long to) throws IOException {
+        return false;
+    }
+
     /** Forces a directory, so that a file created or renamed in it survives an OS crash. */
     void syncDirectory(Path dir) throws IOException;
 

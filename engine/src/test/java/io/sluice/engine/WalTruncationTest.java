@@ -1,6 +1,7 @@
 package io.sluice.engine;
 
 import io.sluice.head.HeadChunkCorruptionException;
+import io.sluice.head.HeadChunkLog;
 import io.sluice.ingest.ShardHandler;
 import io.sluice.testing.FaultyFileSystem;
 import io.sluice.testing.Frames;
@@ -38,12 +39,14 @@ class WalTruncationTest {
     private static final Labels B = Labels.of("__name__", "b");
     private static final int TOTAL = 60_000;
 
+    private static final long HEAD_CHUNK_FILE_SIZE = 64 * 1024;
+
     @TempDir
     Path tmp;
 
     private static SluiceConfig.Builder config(Path dir) {
         return SluiceConfig.builder().dir(dir).shards(1).segmentSize(16 * 1024).eventCapacity(128)
-            .headChunkFileSize(64 * 1024).walTruncateSegments(2);
+            .headChunkFileSize(HEAD_CHUNK_FILE_SIZE).walTruncateSegments(2);
     }
 
     private static List<Path> checkpoints(Path dir) throws IOException {
@@ -110,6 +113,36 @@ class WalTruncationTest {
             assertTrue(r.chunks() >= TOTAL / 240, "the rest came from the head-chunk log: " + r.chunks() + " chunks");
             assertEquals(TOTAL + 10, r.samples());
         }
+    }
+
+    /**
+     * Before the retention thread forces the head-chunk log for a truncation, it starts writeback of
+     * each file to its end in steps of at most {@link HeadChunkLog#WRITEBACK_STEP}, so that the force
+     * finds little left and no single call holds the CPU for long (docs/benchmarks.md, "Where the
+     * tail comes from"). On Linux the steps really start writeback.
+     */
+    @Test
+    void theChunkLogIsWrittenBackInShortStepsBeforeItIsForced() throws Exception {
+        Path dir = tmp.resolve("d");
+        FaultyFileSystem fs = new FaultyFileSystem();
+        try (Sluice db = Sluice.open(config(dir).fileSystem(fs).build())) {
+            write(db);
+            checkAll(db);
+        }
+        List<FaultyFileSystem.WriteBack> steps = new java.util.ArrayList<>(fs.writeBacks);
+        assertFalse(steps.isEmpty(), "the truncations wrote the chunk log back before forcing it");
+        java.util.Map<Path, Long> reached = new java.util.HashMap<>();
+        for (FaultyFileSystem.WriteBack w : steps) {
+            assertTrue(w.file().getFileName().toString().endsWith(".chunks"), "a head-chunk file: " + w);
+            assertTrue(w.to() > w.from() && w.to() - w.from() <= HeadChunkLog.WRITEBACK_STEP, "a short step: " + w);
+            assertEquals(0, w.from() % HeadChunkLog.WRITEBACK_STEP, "steps are aligned: " + w);
+            reached.merge(w.file(), w.to(), Math::max);
+            if (ThreadPriority.LINUX) {
+                assertTrue(w.started(), "sync_file_range started writeback: " + w);
+            }
+        }
+        reached.forEach((file, to) -> assertEquals(HEAD_CHUNK_FILE_SIZE, to,
+            "the steps reach the end of " + file + ", which the preparer faulted in by writing"));
     }
 
     /**

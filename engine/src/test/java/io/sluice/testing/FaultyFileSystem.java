@@ -84,6 +84,19 @@ public class FaultyFileSystem implements WalFileSystem {
         }
     }
 
+    /** Every {@link #writeBack} call: the file and its range. */
+    public final java.util.Queue<WriteBack> writeBacks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** One {@link #writeBack} call. */
+    public record WriteBack(Path file, long from, long to, boolean started) { }
+
+    @Override
+    public boolean writeBack(Path file, long from, long to) throws IOException {
+        boolean started = real.writeBack(file, from, to);
+        writeBacks.add(new WriteBack(file, from, to, started));
+        return started;
+    }
+
     @Override
     public void syncDirectory(Path dir) throws IOException {
         if (failDirectorySync) {
