@@ -25,11 +25,12 @@ public final class SegmentFiles {
 
     /**
      * Faults in every page of the segment after its header by writing one zero byte to it, yielding
-     * every {@link #PREFAULT_CHUNK} bytes: on a two-core machine this thread shares a core with the
-     * shard writer and must not hold it. One write per page is enough: the write fault makes the
-     * kernel zero the page and convert the file system's unwritten extent, which is the cost the
-     * writer must not pay; zeroing the whole page again from Java doubled the work (measured: the
-     * memset was 15% of all CPU samples in {@code peers --peers sluice}, docs/benchmarks.md).
+     * every {@link #PREFAULT_CHUNK} bytes ({@link Courtesy}): on a two-core machine this thread shares
+     * a core with the shard writer and must not hold it. One write per page is enough: the write
+     * fault makes the kernel zero the page and convert the file system's unwritten extent, which is
+     * the cost the writer must not pay; zeroing the whole page again from Java doubled the work
+     * (measured: the memset was 15% of all CPU samples in {@code peers --peers sluice},
+     * docs/benchmarks.md).
      */
     private static void prefault(SegmentMapping mapping, long size) {
         var buf = mapping.buffer();
@@ -38,7 +39,7 @@ public final class SegmentFiles {
             for (long p = (chunk + PAGE - 1) & -PAGE; p < end; p += PAGE) {
                 buf.putByte((int) p, (byte) 0);
             }
-            Thread.yield();
+            Courtesy.pause();
         }
     }
 
