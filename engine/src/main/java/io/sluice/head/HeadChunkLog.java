@@ -529,11 +529,13 @@ public final class HeadChunkLog implements AutoCloseable {
         }
         for (WalSegment f : files.snapshot()) {
             if (f.endPosition() > forced && f.basePosition() < position) {
-                // To the file's end, not only to the position: the preparer faulted the file in by
-                // writing every page, so the first force of a file writes all of it back.
+                // A file's first force goes to its end: the preparer faulted it in by writing every
+                // page, so all of it is dirty. After that only what the writer appended since is.
                 long from = Math.max(forced, f.basePosition()) - f.basePosition();
-                for (long p = from & -WRITEBACK_STEP; p < f.size(); p += WRITEBACK_STEP) {
-                    fs.writeBack(f.path(), p, Math.min(p + WRITEBACK_STEP, f.size()));
+                long to = forced <= f.basePosition() ? f.size()
+                    : Math.min(position, f.endPosition()) - f.basePosition();
+                for (long p = from & -WRITEBACK_STEP; p < to; p += WRITEBACK_STEP) {
+                    fs.writeBack(f.path(), p, Math.min(p + WRITEBACK_STEP, to));
                     Courtesy.pause();
                 }
                 fs.force(f.mapping());
