@@ -2,11 +2,11 @@ package io.sluice.engine;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
+import io.sluice.wal.Platform;
 import net.openhft.posix.PosixAPI;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Moves the calling thread to background priority, so that background work (compaction) takes only
@@ -35,15 +35,13 @@ final class ThreadPriority {
     static final int SCHED_OTHER = 0;
     static final int SCHED_IDLE = 5;
     private static final int PRIO_PROCESS = 0;
-    /** Whether threads are scheduled one by one here (Linux): the tests ask too. */
-    static final boolean LINUX = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
 
     private ThreadPriority() {
     }
 
     /** Lowers the calling thread to SCHED_IDLE, else to nice 19. */
     static Background toBackground() {
-        if (!LINUX) {
+        if (!Platform.LINUX) {
             return Background.UNCHANGED;
         }
         try {

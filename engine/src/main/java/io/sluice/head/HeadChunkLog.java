@@ -52,15 +52,6 @@ import static io.sluice.wal.FrameDescriptor.framedLength;
 public final class HeadChunkLog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.sluice.head");
     static final byte TYPE_PAD = 0x11;
-    /**
-     * {@link #forceTo} starts writeback of each file it forces in steps of this many bytes, yielding
-     * between them ({@link Courtesy}), before its fdatasync. Writeback of pages mapped writable
-     * write-protects each one ({@code folio_mkclean}); one fdatasync of a file the preparer had
-     * faulted in by writing every page did that for milliseconds on end without leaving the CPU, on
-     * the core the shard writer or a producer wanted (docs/benchmarks.md, "Where the tail comes
-     * from"). 64 KiB is 16 pages: about 0.1 ms of it here.
-     */
-    public static final long WRITEBACK_STEP = 64 * 1024;
     private static final VarHandle COMMITTED;
     private static final VarHandle START;
 
@@ -529,13 +520,17 @@ public final class HeadChunkLog implements AutoCloseable {
         }
         for (WalSegment f : files.snapshot()) {
             if (f.endPosition() > forced && f.basePosition() < position) {
-                // A file's first force goes to its end: the preparer faulted it in by writing every
-                // page, so all of it is dirty. After that only what the writer appended since is.
+                // Writeback in short steps first, so that the fdatasync finds little left: writing back
+                // a page mapped writable write-protects it (folio_mkclean), and one fdatasync did that
+                // for milliseconds on end on the core the writer or a producer wanted
+                // (docs/benchmarks.md, "Where the tail comes from"). A file's first force goes to its
+                // end: the preparer faulted it in by writing every page, so all of it is dirty. After
+                // that only what the writer appended since is.
                 long from = Math.max(forced, f.basePosition()) - f.basePosition();
                 long to = forced <= f.basePosition() ? f.size()
                     : Math.min(position, f.endPosition()) - f.basePosition();
-                for (long p = from & -WRITEBACK_STEP; p < to; p += WRITEBACK_STEP) {
-                    fs.writeBack(f.path(), p, Math.min(p + WRITEBACK_STEP, to));
+                for (long p = from & -Courtesy.STEP_BYTES; p < to; p += Courtesy.STEP_BYTES) {
+                    fs.writeBack(f.path(), p, Math.min(p + Courtesy.STEP_BYTES, to));
                     Courtesy.pause();
                 }
                 fs.force(f.mapping());

@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventFactory;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.sluice.engine.WaitStrategyKind;
+import io.sluice.wal.Platform;
 
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -184,7 +185,7 @@ public final class Lanes<E> {
         String arch = System.getProperty("os.arch", "");
         int nr = arch.equals("amd64") || arch.equals("x86_64") ? SYS_SCHED_SETATTR_X86_64
             : arch.equals("aarch64") ? SYS_SCHED_SETATTR_AARCH64 : -1;
-        if (nr < 0 || !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        if (nr < 0 || !Platform.LINUX) {
             return false;
         }
         try {

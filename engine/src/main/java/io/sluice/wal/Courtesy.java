@@ -15,6 +15,13 @@ package io.sluice.wal;
  * pace of a saturated writer.
  */
 public final class Courtesy {
+    /**
+     * Bytes of file work (zeros written, pages faulted in, pages written back) between two pauses:
+     * 16 pages, tens of microseconds of the kernel's work, so a woken shard writer never waits long
+     * for its core.
+     */
+    public static final int STEP_BYTES = 64 * 1024;
+
     private Courtesy() {
     }
 

@@ -147,8 +147,7 @@ public final class MappedWalFileSystem implements WalFileSystem {
     private static final int SYNC_FILE_RANGE_WRITE = 2;
     private static final int O_RDONLY = 0;
     /** Whether {@code sync_file_range} is there to call: Linux with native access. */
-    private static volatile boolean syncFileRange = System.getProperty("os.name", "").toLowerCase(
-        java.util.Locale.ROOT).contains("linux");
+    private static volatile boolean syncFileRange = Platform.LINUX;
 
     @Override
     public boolean writeBack(Path file, long from, long to) throws IOException {

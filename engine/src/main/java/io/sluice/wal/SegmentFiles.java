@@ -18,14 +18,12 @@ public final class SegmentFiles {
     private SegmentFiles() {
     }
 
-    /** Bytes faulted in between yields: 16 pages, tens of microseconds, so a woken shard writer never waits long for a core. */
-    static final int PREFAULT_CHUNK = 64 * 1024;
     /** The stride of the pre-fault writes: the smallest page size. */
     static final int PAGE = 4096;
 
     /**
      * Faults in every page of the segment after its header by writing one zero byte to it, yielding
-     * every {@link #PREFAULT_CHUNK} bytes ({@link Courtesy}): on a two-core machine this thread shares
+     * every {@link Courtesy#STEP_BYTES} bytes: on a two-core machine this thread shares
      * a core with the shard writer and must not hold it. One write per page is enough: the write
      * fault makes the kernel zero the page and convert the file system's unwritten extent, which is
      * the cost the writer must not pay; zeroing the whole page again from Java doubled the work
@@ -34,8 +32,8 @@ public final class SegmentFiles {
      */
     private static void prefault(SegmentMapping mapping, long size) {
         var buf = mapping.buffer();
-        for (long chunk = SegmentDescriptor.HEADER_LENGTH; chunk < size; chunk += PREFAULT_CHUNK) {
-            long end = Math.min(chunk + PREFAULT_CHUNK, size);
+        for (long chunk = SegmentDescriptor.HEADER_LENGTH; chunk < size; chunk += Courtesy.STEP_BYTES) {
+            long end = Math.min(chunk + Courtesy.STEP_BYTES, size);
             for (long p = (chunk + PAGE - 1) & -PAGE; p < end; p += PAGE) {
                 buf.putByte((int) p, (byte) 0);
             }

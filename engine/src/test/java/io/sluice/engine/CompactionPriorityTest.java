@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.wal.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +66,7 @@ class CompactionPriorityTest {
 
     @Test
     void underTheDebtTheBackgroundThreadCompactsAtIdlePriority() throws Exception {
-        assumeTrue(ThreadPriority.LINUX, "nice values per thread are Linux's");
+        assumeTrue(Platform.LINUX, "nice values per thread are Linux's");
         int base = ThreadPriority.currentNice();
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).build())) {
             StorageStats st = writeAndAwaitBlock(db);
@@ -80,7 +81,7 @@ class CompactionPriorityTest {
 
     @Test
     void overTheDebtTheUrgentThreadCompactsAtNormalPriority() throws Exception {
-        assumeTrue(ThreadPriority.LINUX, "nice values per thread are Linux's");
+        assumeTrue(Platform.LINUX, "nice values per thread are Linux's");
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).compactionDebtBytes(1).build())) {
             StorageStats st = writeAndAwaitBlock(db);
             assertTrue(st.urgentCompactionCpuNanos() > 0, "the urgent thread did the work");
@@ -91,7 +92,7 @@ class CompactionPriorityTest {
 
     @Test
     void aDebtOfZeroRunsOneThreadAtNormalPriority() throws Exception {
-        assumeTrue(ThreadPriority.LINUX, "nice values per thread are Linux's");
+        assumeTrue(Platform.LINUX, "nice values per thread are Linux's");
         int base = ThreadPriority.currentNice();
         try (Sluice db = Sluice.open(CompactionTest.config(tmp.resolve("d")).compactionDebtBytes(0).build())) {
             writeAndAwaitBlock(db);

@@ -1,5 +1,6 @@
 package io.sluice.engine;
 
+import io.sluice.wal.Platform;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,7 +14,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ThreadPriorityTest {
     @Test
     void lowersOnlyTheCallingThread() throws Exception {
-        assumeTrue(ThreadPriority.LINUX, "per-thread scheduling is Linux's");
+        assumeTrue(Platform.LINUX, "per-thread scheduling is Linux's");
         int myPolicy = ThreadPriority.currentPolicy();
         int myNice = ThreadPriority.currentNice();
         assertEquals(ThreadPriority.SCHED_OTHER, myPolicy, "the test thread is a normal thread");

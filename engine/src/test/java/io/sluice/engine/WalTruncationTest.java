@@ -1,13 +1,14 @@
 package io.sluice.engine;
 
 import io.sluice.head.HeadChunkCorruptionException;
-import io.sluice.head.HeadChunkLog;
 import io.sluice.ingest.ShardHandler;
 import io.sluice.testing.FaultyFileSystem;
 import io.sluice.testing.Frames;
 import io.sluice.testing.HeadChunks;
 import io.sluice.testing.TestDirs;
 import io.sluice.wal.Checkpoints;
+import io.sluice.wal.Courtesy;
+import io.sluice.wal.Platform;
 import io.sluice.wal.SegmentDescriptor;
 import io.sluice.wal.SpareSegments;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,7 @@ class WalTruncationTest {
 
     /**
      * Before the retention thread forces the head-chunk log for a truncation, it starts writeback of
-     * each file to its end in steps of at most {@link HeadChunkLog#WRITEBACK_STEP}, so that the force
+     * each file to its end in steps of at most {@link Courtesy#STEP_BYTES}, so that the force
      * finds little left and no single call holds the CPU for long (docs/benchmarks.md, "Where the
      * tail comes from"). On Linux the steps really start writeback.
      */
@@ -134,10 +135,10 @@ class WalTruncationTest {
         java.util.Map<Path, Long> reached = new java.util.HashMap<>();
         for (FaultyFileSystem.WriteBack w : steps) {
             assertTrue(w.file().getFileName().toString().endsWith(".chunks"), "a head-chunk file: " + w);
-            assertTrue(w.to() > w.from() && w.to() - w.from() <= HeadChunkLog.WRITEBACK_STEP, "a short step: " + w);
-            assertEquals(0, w.from() % HeadChunkLog.WRITEBACK_STEP, "steps are aligned: " + w);
+            assertTrue(w.to() > w.from() && w.to() - w.from() <= Courtesy.STEP_BYTES, "a short step: " + w);
+            assertEquals(0, w.from() % Courtesy.STEP_BYTES, "steps are aligned: " + w);
             reached.merge(w.file(), w.to(), Math::max);
-            if (ThreadPriority.LINUX) {
+            if (Platform.LINUX) {
                 assertTrue(w.started(), "sync_file_range started writeback: " + w);
             }
         }

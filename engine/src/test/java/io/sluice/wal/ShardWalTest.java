@@ -70,7 +70,7 @@ class ShardWalTest {
 
     @Test
     void aPrefaultedSegmentIsAllZeroAfterItsHeaderAndReplaysAsEmpty() throws IOException {
-        long size = 3 * SegmentFiles.PREFAULT_CHUNK + 3 * SegmentFiles.PAGE; // a partial last chunk
+        long size = 3 * Courtesy.STEP_BYTES + 3 * SegmentFiles.PAGE; // a partial last chunk
         WalSegment seg = SegmentFiles.create(FS, dir, 0, 1, 0, size, true, false);
         seg.mapping().close();
         byte[] file = Files.readAllBytes(dir.resolve(SegmentDescriptor.fileName(0)));
