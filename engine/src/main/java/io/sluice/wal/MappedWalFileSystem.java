@@ -128,7 +128,7 @@ public final class MappedWalFileSystem implements WalFileSystem {
             mappedFile = MappedFile.ofSingle(file.toFile(), size, false);
             MappedBytesStore store = mappedFile.acquireByteStore(ReferenceOwner.INIT, 0);
             store.syncMode(SyncMode.NONE); // we force through the channel; no msync on release
-            return new ChronicleMapping(raf, mappedFile, store, size);
+            return new ChronicleMapping(file, raf, mappedFile, store, size);
         } catch (IOException | RuntimeException e) {
             if (mappedFile != null) {
                 mappedFile.releaseLast();
@@ -141,6 +141,36 @@ public final class MappedWalFileSystem implements WalFileSystem {
     @Override
     public void force(SegmentMapping mapping) throws IOException {
         ((ChronicleMapping) mapping).channel.force(false);
+    }
+
+    /** {@code MS_SYNC} on Linux (BSD's value differs, so the enum of Chronicle's binding is not used). */
+    private static final int MS_SYNC = 4;
+    private static final long PAGE_MASK = ~(4096L - 1);
+    /** Whether {@code msync} is there to call: Linux with native access. */
+    private static volatile boolean msync = Platform.LINUX;
+
+    @Override
+    public void forceRange(SegmentMapping mapping, long from, long to) throws IOException {
+        ChronicleMapping m = (ChronicleMapping) mapping;
+        long address = m.buffer.addressOffset();
+        long end = Math.min(to, m.size);
+        if (!msync || (address & ~PAGE_MASK) != 0 || from < 0 || end <= from) {
+            force(mapping);
+            return;
+        }
+        final PosixAPI posix;
+        try {
+            posix = PosixAPI.posix();
+        } catch (Throwable t) { // no native access: force the whole file
+            msync = false;
+            force(mapping);
+            return;
+        }
+        long start = from & PAGE_MASK;
+        if (posix.msync(address + start, end - start, MS_SYNC) != 0) {
+            throw new IOException("msync of bytes [" + start + ", " + end + ") of " + m.file + " failed: errno "
+                + posix.lastError());
+        }
     }
 
     /** Start writeback of the range's dirty pages; do not wait. */
@@ -201,16 +231,18 @@ public final class MappedWalFileSystem implements WalFileSystem {
 
     /** A chronicle-bytes single mapping plus the channel we sync through. */
     private static final class ChronicleMapping implements SegmentMapping {
+        final Path file;
         private final RandomAccessFile raf;
         final FileChannel channel;
         private final MappedFile mappedFile;
         private final MappedBytesStore store;
         private final ByteBuffer byteBuffer;
-        private final UnsafeBuffer buffer;
-        private final long size;
+        final UnsafeBuffer buffer;
+        final long size;
         private boolean closed;
 
-        ChronicleMapping(RandomAccessFile raf, MappedFile mappedFile, MappedBytesStore store, long size) {
+        ChronicleMapping(Path file, RandomAccessFile raf, MappedFile mappedFile, MappedBytesStore store, long size) {
+            this.file = file;
             this.raf = raf;
             this.channel = raf.getChannel();
             this.mappedFile = mappedFile;

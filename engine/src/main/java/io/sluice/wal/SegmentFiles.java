@@ -82,8 +82,9 @@ public final class SegmentFiles {
     /**
      * Turns a spare (a segment truncation retired: {@link SpareSegments}) into the segment at
      * {@code basePosition}: renamed to its temporary name, a header with the new base position and
-     * {@link SegmentDescriptor#FLAG_RECYCLED} written, forced, renamed to the final name, directory
-     * forced, pages faulted in as {@link #create} does. The old bytes stay: their blocks are
+     * {@link SegmentDescriptor#FLAG_RECYCLED} written, the header's bytes forced (only those:
+     * {@link WalFileSystem#forceRange}), renamed to the final name, directory forced, pages faulted in
+     * as {@link #create} does. The old bytes stay: their blocks are
      * allocated and written, which is the point, and none of the old frames is valid in the new life
      * because a frame's checksum covers its file's base position ({@link FrameCrc};
      * docs/format/wal.md, "Recycled segments").
@@ -120,7 +121,15 @@ public final class SegmentFiles {
             mapping = fs.map(tmp, size);
             SegmentDescriptor.writeHeader(mapping.buffer(), mapping.byteBuffer(), kind, shard, shardCount,
                 basePosition, size, System.currentTimeMillis(), spare != null ? SegmentDescriptor.FLAG_RECYCLED : 0);
-            fs.force(mapping); // the header is durable before the name is
+            if (spare != null) {
+                // The header is durable before the name is. Only the header: the spare's other pages may
+                // still hold its previous life's frames unwritten (durability none), and writing them back
+                // now would be 64 MiB of disk writes for bytes no one reads (their checksums cannot match
+                // the new base position) and that the writer overwrites.
+                fs.forceRange(mapping, 0, SegmentDescriptor.HEADER_LENGTH);
+            } else {
+                fs.force(mapping); // the zeros and the header are durable before the name is
+            }
             fs.rename(tmp, path);
             fs.syncDirectory(dir);
             if (touch) {

@@ -45,6 +45,18 @@ public interface WalFileSystem {
     void force(SegmentMapping mapping) throws IOException;
 
     /**
+     * Forces bytes {@code [from, to)} of the mapped file to the device and leaves its other dirty
+     * pages in the page cache: a ranged fdatasync ({@code msync(MS_SYNC)} over the range's pages,
+     * which Linux carries out as {@code vfs_fsync_range}: the range's pages, then the file system's
+     * journal and a device flush). For a recycled segment's header, whose file still holds its
+     * previous life's unwritten pages (docs/format/wal.md, "Recycled segments"). The default, and
+     * any platform without the call, forces the whole file.
+     */
+    default void forceRange(SegmentMapping mapping, long from, long to) throws IOException {
+        force(mapping);
+    }
+
+    /**
      * Starts writeback of the dirty pages of bytes {@code [from, to)} of {@code file}
      * ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}) without waiting for the I/O: not durability
      * (no wait, no device flush, no metadata); it leaves the next {@link #force} less to do. For

@@ -84,6 +84,29 @@ public class FaultyFileSystem implements WalFileSystem {
         }
     }
 
+    /** Every successful {@link #forceRange} call (they are not counted in {@link #forces}). */
+    public final java.util.Queue<RangedForce> rangedForces = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** One {@link #forceRange} call. */
+    public record RangedForce(SegmentMapping mapping, long from, long to) { }
+
+    /**
+     * Faults as {@link #force} does ({@link #beforeForce}, {@link #failForce}); {@link #afterForce}
+     * is not called, since only the range became durable.
+     */
+    @Override
+    public void forceRange(SegmentMapping mapping, long from, long to) throws IOException {
+        Runnable before = beforeForce;
+        if (before != null) {
+            before.run();
+        }
+        if (failForce) {
+            throw new IOException("Input/output error (injected fsync failure)");
+        }
+        real.forceRange(mapping, from, to);
+        rangedForces.add(new RangedForce(mapping, from, to));
+    }
+
     /** Every {@link #writeBack} call: the file and its range. */
     public final java.util.Queue<WriteBack> writeBacks = new java.util.concurrent.ConcurrentLinkedQueue<>();
 

@@ -160,6 +160,45 @@ class SegmentRecyclingTest {
         assertFalse(Files.exists(dir.resolve(SegmentDescriptor.fileName(4 * SIZE))), "the unused segment is deleted");
     }
 
+    /**
+     * Recycling forces the spare's header and nothing else when the segment need not be durable: the
+     * rest of the spare may hold its previous life's pages unwritten (durability none), and writing
+     * them back would be a segment's worth of disk writes for bytes no one reads. A segment that must
+     * be durable (durability batch or interval) is forced whole after its pages are faulted in, as
+     * before.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void recyclingForcesOnlyTheHeaderUnlessTheSegmentMustBeDurable(boolean durable) throws IOException {
+        var fs = new io.sluice.testing.FaultyFileSystem();
+        Path spare = dir.resolve(SpareSegments.fileName(0));
+        Files.write(spare, new byte[(int) SIZE]);
+        WalSegment next = SegmentFiles.recycle(fs, dir, spare, 0, 1, 4 * SIZE, SIZE, true, durable);
+        try {
+            assertEquals(1, fs.rangedForces.size(), "one ranged force");
+            var ranged = fs.rangedForces.peek();
+            assertEquals(0, ranged.from());
+            assertEquals(SegmentDescriptor.HEADER_LENGTH, ranged.to(), "the header's bytes");
+            assertEquals(durable ? 1 : 0, fs.forces.get(), "whole-file forces");
+            assertEquals(SegmentDescriptor.FLAG_RECYCLED, flags(next.path()) & SegmentDescriptor.FLAG_RECYCLED);
+        } finally {
+            next.mapping().close();
+        }
+    }
+
+    /**
+     * A new segment (no spare) is forced whole before it is named: its zeros are what make its blocks
+     * written, which is the point of preparing it.
+     */
+    @Test
+    void aNewSegmentIsForcedWhole() throws IOException {
+        var fs = new io.sluice.testing.FaultyFileSystem();
+        WalSegment created = SegmentFiles.create(fs, dir, 0, 1, 0, SIZE, true, false);
+        created.mapping().close();
+        assertEquals(0, fs.rangedForces.size());
+        assertEquals(1, fs.forces.get());
+    }
+
     @Test
     void aSpareOfAnotherSizeIsDeletedNotRecycled() throws IOException {
         Files.write(dir.resolve(SpareSegments.fileName(0)), new byte[4096]);
