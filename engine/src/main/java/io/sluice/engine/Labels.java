@@ -2,7 +2,6 @@ package io.sluice.engine;
 
 import net.openhft.hashing.LongHashFunction;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -259,7 +258,7 @@ public final class Labels {
         int n = 0;
         for (int i = 0; i < pairs.length; i += 2) {
             n += pairs[i].length();
-            n += pairs[i + 1].getBytes(StandardCharsets.UTF_8).length;
+            n += io.sluice.record.Utf8.encodedLength(pairs[i + 1]);
         }
         return n;
     }

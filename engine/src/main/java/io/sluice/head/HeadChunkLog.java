@@ -530,7 +530,7 @@ public final class HeadChunkLog implements AutoCloseable {
                 long to = forced <= f.basePosition() ? f.size()
                     : Math.min(position, f.endPosition()) - f.basePosition();
                 for (long p = from & -Courtesy.STEP_BYTES; p < to; p += Courtesy.STEP_BYTES) {
-                    fs.writeBack(f.path(), p, Math.min(p + Courtesy.STEP_BYTES, to));
+                    fs.writeBack(f.mapping(), p, Math.min(p + Courtesy.STEP_BYTES, to));
                     Courtesy.pause();
                 }
                 fs.force(f.mapping());

@@ -34,12 +34,12 @@ public final class SeriesRecord {
     public static int bodyLength(Labels labels) {
         int n = LABELS_OFFSET;
         for (int i = 0; i < labels.size(); i++) {
-            n += 2 + labels.name(i).length() + 2 + labels.value(i).getBytes(StandardCharsets.UTF_8).length;
+            n += 2 + labels.name(i).length() + 2 + Utf8.encodedLength(labels.value(i));
         }
         return n;
     }
 
-    /** Writes the body at {@code body}; returns its length. */
+    /** Writes the body at {@code body}; returns its length. Allocates nothing. */
     public static int write(MutableDirectBuffer buf, int body, long ref, Labels labels) {
         buf.putLong(body, 0L);
         buf.putByte(body, RecordType.SERIES);
@@ -47,16 +47,15 @@ public final class SeriesRecord {
         buf.putLong(body + REF_OFFSET, ref);
         int p = body + LABELS_OFFSET;
         for (int i = 0; i < labels.size(); i++) {
-            p = putString(buf, p, labels.name(i).getBytes(StandardCharsets.US_ASCII));
-            p = putString(buf, p, labels.value(i).getBytes(StandardCharsets.UTF_8));
+            String name = labels.name(i); // ASCII: Labels validates names
+            int n = buf.putStringWithoutLengthAscii(p + 2, name);
+            buf.putShort(p, (short) n);
+            p += 2 + n;
+            n = Utf8.encode(buf, p + 2, labels.value(i));
+            buf.putShort(p, (short) n);
+            p += 2 + n;
         }
         return p - body;
-    }
-
-    private static int putString(MutableDirectBuffer buf, int p, byte[] bytes) {
-        buf.putShort(p, (short) bytes.length);
-        buf.putBytes(p + 2, bytes);
-        return p + 2 + bytes.length;
     }
 
     public static long ref(DirectBuffer buf, int body) {

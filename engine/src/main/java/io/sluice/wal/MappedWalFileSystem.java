@@ -179,32 +179,40 @@ public final class MappedWalFileSystem implements WalFileSystem {
     /** Whether {@code sync_file_range} is there to call: Linux with native access. */
     private static volatile boolean syncFileRange = Platform.LINUX;
 
+    /**
+     * Through the mapping's own file descriptor and a direct-mapped native call, so that a step
+     * allocates nothing (the chunk log is written back in thousands of 64 KiB steps per truncation);
+     * where the descriptor cannot be had, the file is opened for the call.
+     */
     @Override
-    public boolean writeBack(Path file, long from, long to) throws IOException {
+    public boolean writeBack(SegmentMapping mapping, long from, long to) throws IOException {
         if (!syncFileRange || to <= from) {
             return false;
         }
-        final PosixAPI posix;
-        final com.sun.jna.Function call;
-        try {
-            posix = PosixAPI.posix();
-            call = com.sun.jna.Function.getFunction("c", "sync_file_range");
-        } catch (Throwable t) { // no native access: fdatasync does it all
-            syncFileRange = false;
+        ChronicleMapping m = (ChronicleMapping) mapping;
+        if (!NativeCalls.SYNC_FILE_RANGE) {
+            syncFileRange = false; // no native access: fdatasync does it all
             return false;
         }
-        int fd = posix.open(file.toString(), O_RDONLY, 0);
+        int fd = m.fd;
+        boolean opened = false;
         if (fd < 0) {
-            return false; // the force that follows reports what is wrong with the file
+            fd = PosixAPI.posix().open(m.file.toString(), O_RDONLY, 0);
+            if (fd < 0) {
+                return false; // the force that follows reports what is wrong with the file
+            }
+            opened = true;
         }
         try {
-            if (call.invokeInt(new Object[] {fd, from, to - from, SYNC_FILE_RANGE_WRITE}) != 0) {
+            if (NativeCalls.sync_file_range(fd, from, to - from, SYNC_FILE_RANGE_WRITE) != 0) {
                 syncFileRange = false; // e.g. ENOSYS; the force does the work
                 return false;
             }
             return true;
         } finally {
-            posix.close(fd);
+            if (opened) {
+                PosixAPI.posix().close(fd);
+            }
         }
     }
 
@@ -233,6 +241,8 @@ public final class MappedWalFileSystem implements WalFileSystem {
     private static final class ChronicleMapping implements SegmentMapping {
         final Path file;
         private final RandomAccessFile raf;
+        /** The open file's descriptor, or -1 where it cannot be had ({@link NativeCalls#fd}). */
+        final int fd;
         final FileChannel channel;
         private final MappedFile mappedFile;
         private final MappedBytesStore store;
@@ -248,6 +258,7 @@ public final class MappedWalFileSystem implements WalFileSystem {
             this.mappedFile = mappedFile;
             this.store = store;
             this.size = size;
+            this.fd = NativeCalls.fd(raf);
             this.byteBuffer = store.toTemporaryDirectByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             this.buffer = new UnsafeBuffer(byteBuffer);
         }
@@ -270,6 +281,11 @@ public final class MappedWalFileSystem implements WalFileSystem {
         @Override
         public long size() {
             return size;
+        }
+
+        @Override
+        public Path file() {
+            return file;
         }
 
         @Override

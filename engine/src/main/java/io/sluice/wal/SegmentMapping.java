@@ -27,6 +27,9 @@ public interface SegmentMapping extends Closeable {
     /** Mapped length in bytes, equal to the file's length. */
     long size();
 
+    /** The mapped file, as it was named when it was mapped. */
+    java.nio.file.Path file();
+
     /** Unmaps; the views must not be used afterwards. */
     @Override
     void close();

@@ -57,7 +57,7 @@ public interface WalFileSystem {
     }
 
     /**
-     * Starts writeback of the dirty pages of bytes {@code [from, to)} of {@code file}
+     * Starts writeback of the dirty pages of bytes {@code [from, to)} of the mapped file
      * ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}) without waiting for the I/O: not durability
      * (no wait, no device flush, no metadata); it leaves the next {@link #force} less to do. For
      * spreading writeback into short steps (RocksDB's {@code bytes_per_sync}). The default, and any
@@ -65,7 +65,7 @@ public interface WalFileSystem {
      *
      * @return whether writeback was started (false: not available here, or an empty range)
      */
-    default boolean writeBack(Path file, long from, long to) throws IOException {
+    default boolean writeBack(SegmentMapping mapping, long from, long to) throws IOException {
         return false;
     }
 

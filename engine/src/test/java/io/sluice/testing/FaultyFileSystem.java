@@ -114,9 +114,9 @@ public class FaultyFileSystem implements WalFileSystem {
     public record WriteBack(Path file, long from, long to, boolean started) { }
 
     @Override
-    public boolean writeBack(Path file, long from, long to) throws IOException {
-        boolean started = real.writeBack(file, from, to);
-        writeBacks.add(new WriteBack(file, from, to, started));
+    public boolean writeBack(SegmentMapping mapping, long from, long to) throws IOException {
+        boolean started = real.writeBack(mapping, from, to);
+        writeBacks.add(new WriteBack(mapping.file(), from, to, started));
         return started;
     }
 

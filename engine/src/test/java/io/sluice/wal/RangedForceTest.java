@@ -84,4 +84,48 @@ class RangedForceTest {
         byte[] back = Files.readAllBytes(file);
         assertEquals(7, back[(int) (1023 * PAGE)]);
     }
+
+    /**
+     * {@link MappedWalFileSystem#writeBack} starts writeback of just its range (the range's pages
+     * leave the dirty state at once, the rest stay dirty), through the mapping's own descriptor, and
+     * allocates nothing per call: the retention thread makes thousands of these calls per truncation.
+     */
+    @Test
+    void writeBackStartsTheRangeAndAllocatesNothingPerCall() throws IOException {
+        assumeTrue(Platform.LINUX, "sync_file_range is Linux's");
+        assertTrue(NativeCalls.SYNC_FILE_RANGE, "sync_file_range is bound");
+        Path file = dir.resolve("w");
+        long pages = 1024;
+        long size = pages * PAGE;
+        MappedWalFileSystem fs = MappedWalFileSystem.INSTANCE;
+        fs.preallocateWritten(file, size);
+        try (SegmentMapping m = fs.map(file, size)) {
+            fs.force(m);
+            for (long p = 0; p < size; p += PAGE) {
+                m.buffer().putByte((int) p, (byte) 9);
+            }
+            long dirty = dirtyPages(file, 0, size);
+            if (dirty < 0) {
+                System.out.println("SKIPPED RangedForceTest.writeBack: cachestat(2) is not available on this kernel ("
+                    + System.getProperty("os.version") + ")");
+            }
+            assumeTrue(dirty >= 0, "cachestat(2) needs Linux 6.5 or later");
+            assertTrue(fs.writeBack(m, 0, 16 * PAGE), "writeback started");
+            assertEquals(0, dirtyPages(file, 0, 16 * PAGE), "the range is no longer dirty");
+            assertTrue(dirtyPages(file, 16 * PAGE, size - 16 * PAGE) >= pages - 16 - 512, "the rest still is");
+
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long self = Thread.currentThread().getId();
+            for (int i = 0; i < 1_000; i++) { // warm: class loading and compilation allocate
+                fs.writeBack(m, 16 * PAGE, 17 * PAGE);
+            }
+            long before = threads.getThreadAllocatedBytes(self);
+            for (int i = 0; i < 10_000; i++) {
+                fs.writeBack(m, 16 * PAGE, 17 * PAGE);
+            }
+            long allocated = threads.getThreadAllocatedBytes(self) - before;
+            assertTrue(allocated < 10_000, "10,000 calls allocated " + allocated + " bytes");
+            fs.force(m);
+        }
+    }
 }
