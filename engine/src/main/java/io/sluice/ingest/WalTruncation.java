@@ -18,6 +18,7 @@ import io.sluice.wal.WalFileSystem;
 import io.sluice.wal.WalSegment;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ import java.util.concurrent.Callable;
  *   <li>Write {@code <base>.ckpt}: a state frame with that forced position, a SERIES record for
  *       every series in the WAL, and, from the previous checkpoint and the segments that go, every
  *       sample newer than its series' persisted max time (the samples of chunks still open), as
- *       MIXED records. Samples older than the retention cutoff are left out.</li>
+ *       COMPACT records. Samples older than the retention cutoff are left out.</li>
  *   <li>Delete the previous checkpoint, unmap the segments and retire them into the shard's pool of
  *       spares (renamed to {@code <base>.free}, for the preparer to recycle; deleted when the pool
  *       is full), force the directory.</li>
@@ -47,16 +48,28 @@ import java.util.concurrent.Callable;
  * thread. It reads the head's published state only.
  */
 final class WalTruncation implements Callable<Void> {
-    /** Entries per MIXED record in a checkpoint. */
+    /** Entries per COMPACT record in a checkpoint. */
     static final int ENTRIES_PER_RECORD = 4096;
     /**
      * Samples read between pauses ({@link Courtesy}): tens of microseconds of decoding. A truncation
-     * reads two segments' worth of samples (twice: once to size the checkpoint), about a tenth of a
-     * second of CPU here, and on a two-core machine the retention thread shares a core with the shard
-     * writer or a producer; a thread that never leaves the CPU kept it for up to the scheduler's tick
-     * (4 ms here) at a time (docs/benchmarks.md, "Where the tail comes from").
+     * reads two segments' worth of samples, about a twentieth of a second of CPU here, and on a
+     * two-core machine the retention thread shares a core with the shard writer or a producer; a
+     * thread that never leaves the CPU kept it for up to the scheduler's tick (4 ms here) at a time
+     * (docs/benchmarks.md, "Where the tail comes from").
      */
     static final int SAMPLES_PER_PAUSE = 4096;
+    /**
+     * The most bytes of encoded records a truncation keeps between sizing its checkpoint and writing
+     * it (the {@link Scratch} of its thread). Within it, the departing segments are read once: the
+     * sizing pass encodes the kept samples and the write copies them. Beyond it (millions of open
+     * chunks' samples), the segments are read a second time to encode them again. Tests lower it.
+     */
+    static volatile int scratchLimit = 16 << 20;
+    /** Passes over the departing samples, and truncations: what tests count. */
+    static final java.util.concurrent.atomic.LongAdder PASSES = new java.util.concurrent.atomic.LongAdder();
+    static final java.util.concurrent.atomic.LongAdder TRUNCATIONS = new java.util.concurrent.atomic.LongAdder();
+    /** One per retention thread: truncations of one thread run one at a time. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final int shard;
     private final int shardCount;
@@ -83,6 +96,7 @@ final class WalTruncation implements Callable<Void> {
 
     @Override
     public Void call() throws IOException {
+        TRUNCATIONS.increment();
         WalFileSystem fs = wal.fileSystem();
         Path dir = wal.dir();
         try {
@@ -180,6 +194,7 @@ final class WalTruncation implements Callable<Void> {
         private int unpaused;
 
         private void forEachKept(KeptSink sink) throws IOException {
+            PASSES.increment();
             Checkpoints.FrameReader reader = (type, buf, body, length) -> {
                 unpaused += visit(type, buf, body, length, sink);
                 if (unpaused >= SAMPLES_PER_PAUSE) {
@@ -247,17 +262,32 @@ final class WalTruncation implements Callable<Void> {
             return 0;
         }
 
+        /** Sizes the checkpoint's records and, within {@link #scratchLimit}, encodes them into the scratch. */
         @Override
         public long framedBytes() throws IOException {
+            Scratch scratch = SCRATCH.get();
+            scratch.start(this, scratchLimit);
             long[] framed = {0};
-            forEachRecord((refs, tss, values, n) ->
-                framed[0] += FrameDescriptor.framedLength(CompactRecord.bodyLength(refs, tss, n)));
+            forEachRecord((refs, tss, values, n) -> {
+                int length = CompactRecord.bodyLength(refs, tss, n);
+                framed[0] += FrameDescriptor.framedLength(length);
+                scratch.add(refs, tss, values, n, length);
+            });
             return framed[0];
         }
 
         @Override
         public void write(Checkpoints.FrameWriter out) throws IOException {
-            forEachRecord((refs, tss, values, n) -> record(out, refs, tss, values, n));
+            Scratch scratch = SCRATCH.get();
+            try {
+                if (scratch.holds(this)) {
+                    scratch.copyTo(out);
+                } else {
+                    forEachRecord((refs, tss, values, n) -> record(out, refs, tss, values, n));
+                }
+            } finally {
+                scratch.start(null, 0);
+            }
         }
 
         /** The kept samples in COMPACT records of up to {@link #ENTRIES_PER_RECORD} entries, in log order. */
@@ -285,6 +315,70 @@ final class WalTruncation implements Callable<Void> {
             int body = out.reserve(CompactRecord.bodyLength(refs, tss, n));
             CompactRecord.write(out.buffer(), body, refs, tss, values, n);
             out.commit();
+        }
+    }
+
+    /**
+     * The encoded records of one checkpoint between its sizing pass and its write: their bytes in
+     * a direct buffer that grows by doubling up to the limit and is kept for the thread's next
+     * truncation (so a steady load allocates nothing here), and their lengths. Retention thread.
+     */
+    private static final class Scratch {
+        private UnsafeBuffer bytes = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(0));
+        private int[] lengths = new int[16];
+        private Object owner;
+        private int limit;
+        private int used;
+        private int records;
+        private boolean spilled;
+
+        void start(Object owner, int limit) {
+            this.owner = owner;
+            this.limit = limit;
+            used = 0;
+            records = 0;
+            spilled = false;
+        }
+
+        /** Encodes one record after the others, or gives up for this checkpoint past the limit. */
+        void add(long[] refs, long[] tss, long[] values, int n, int length) {
+            if (spilled) {
+                return;
+            }
+            long need = (long) used + length;
+            if (need > limit) {
+                spilled = true; // the write encodes again, reading the samples a second time
+                return;
+            }
+            if (need > bytes.capacity()) {
+                int grown = (int) Math.min(limit, Math.max(need, 2L * bytes.capacity()));
+                UnsafeBuffer bigger = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(grown));
+                bigger.putBytes(0, bytes, 0, used);
+                bytes = bigger;
+            }
+            if (records == lengths.length) {
+                lengths = java.util.Arrays.copyOf(lengths, 2 * records);
+            }
+            CompactRecord.write(bytes, used, refs, tss, values, n);
+            lengths[records++] = length;
+            used += length;
+        }
+
+        boolean holds(Object content) {
+            return owner == content && !spilled;
+        }
+
+        /** Writes the records as frames, pausing between them ({@link Courtesy}). */
+        void copyTo(Checkpoints.FrameWriter out) throws IOException {
+            int offset = 0;
+            for (int r = 0; r < records; r++) {
+                int length = lengths[r];
+                int body = out.reserve(length);
+                out.buffer().putBytes(body, bytes, offset, length);
+                out.commit();
+                offset += length;
+                Courtesy.pause();
+            }
         }
     }
 }
