@@ -6,6 +6,7 @@ import io.sluice.testing.FaultyFileSystem;
 import io.sluice.testing.Frames;
 import io.sluice.testing.HeadChunks;
 import io.sluice.testing.TestDirs;
+import io.sluice.testing.TruncationWorkload;
 import io.sluice.wal.Checkpoints;
 import io.sluice.wal.Courtesy;
 import io.sluice.wal.Platform;
@@ -25,6 +26,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import static io.sluice.testing.TruncationWorkload.A;
+import static io.sluice.testing.TruncationWorkload.B;
+import static io.sluice.testing.TruncationWorkload.TOTAL;
+import static io.sluice.testing.TruncationWorkload.checkAll;
+import static io.sluice.testing.TruncationWorkload.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,9 +42,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * log and only the WAL tail.
  */
 class WalTruncationTest {
-    private static final Labels A = Labels.of("__name__", "a");
-    private static final Labels B = Labels.of("__name__", "b");
-    private static final int TOTAL = 60_000;
 
     private static final long HEAD_CHUNK_FILE_SIZE = 64 * 1024;
 
@@ -55,42 +58,6 @@ class WalTruncationTest {
             return s.filter(p -> p.getFileName().toString().endsWith(Checkpoints.SUFFIX)).sorted()
                 .collect(Collectors.toList());
         }
-    }
-
-    /** b gets 10 samples and then none; a gets TOTAL samples, 100 per commit. */
-    private static void write(Sluice db) throws InterruptedException {
-        Appender app = db.appender();
-        long b = db.series(B);
-        for (long ts = 0; ts < 10; ts++) {
-            app.add(b, ts, -ts);
-        }
-        db.awaitDurable(app.commit());
-        long a = db.series(A);
-        for (long ts = 0; ts < TOTAL; ts++) {
-            app.add(a, ts, 2.0 * ts);
-            if (ts % 100 == 99) {
-                db.awaitDurable(app.commit());
-            }
-        }
-        db.awaitDurable(app.commit());
-    }
-
-    private static void checkAll(Sluice db) {
-        long[] n = {0};
-        db.read(db.find(A), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
-            assertEquals(n[0], ts, "a is contiguous");
-            assertEquals(2.0 * ts, v);
-            n[0]++;
-        });
-        assertEquals(TOTAL, n[0], "every sample of a");
-        assertEquals(TOTAL, db.sampleCount(db.find(A)));
-        long[] m = {0};
-        db.read(db.find(B), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
-            assertEquals(m[0], ts);
-            assertEquals(-ts, v);
-            m[0]++;
-        });
-        assertEquals(10, m[0], "b's open chunk survives every truncation");
     }
 
     @Test

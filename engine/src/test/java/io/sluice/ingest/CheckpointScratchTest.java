@@ -1,9 +1,8 @@
 package io.sluice.ingest;
 
-import io.sluice.engine.Appender;
-import io.sluice.engine.Labels;
 import io.sluice.engine.Sluice;
 import io.sluice.engine.SluiceConfig;
+import io.sluice.testing.TruncationWorkload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,10 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * holds the same samples: reopening finds every one of them.
  */
 class CheckpointScratchTest {
-    private static final Labels A = Labels.of("__name__", "a");
-    private static final Labels B = Labels.of("__name__", "b");
-    private static final int TOTAL = 60_000;
-
     @TempDir
     Path tmp;
 
@@ -45,39 +40,14 @@ class CheckpointScratchTest {
         long truncations0 = WalTruncation.TRUNCATIONS.sum();
         Path dir = tmp.resolve("d");
         try (Sluice db = Sluice.open(config(dir))) {
-            Appender app = db.appender();
-            long b = db.series(B); // ten samples, then none: an open chunk every checkpoint carries
-            for (long ts = 0; ts < 10; ts++) {
-                app.add(b, ts, -ts);
-            }
-            long a = db.series(A);
-            for (long ts = 0; ts < TOTAL; ts++) {
-                app.add(a, ts, 2.0 * ts);
-                if (ts % 100 == 99) {
-                    db.awaitDurable(app.commit());
-                }
-            }
-            db.awaitDurable(app.commit());
+            TruncationWorkload.write(db);
         }
         long truncations = WalTruncation.TRUNCATIONS.sum() - truncations0;
         long passes = WalTruncation.PASSES.sum() - passes0;
         assertTrue(truncations >= 5, "the WAL was truncated: " + truncations);
         assertEquals(limit > 0 ? truncations : 2 * truncations, passes, "passes over the departing samples");
         try (Sluice db = Sluice.open(config(dir))) {
-            long[] n = {0};
-            db.read(db.find(A), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
-                assertEquals(n[0], ts);
-                assertEquals(2.0 * ts, v);
-                n[0]++;
-            });
-            assertEquals(TOTAL, n[0], "every sample of a");
-            long[] m = {0};
-            db.read(db.find(B), Long.MIN_VALUE, Long.MAX_VALUE, (ts, v) -> {
-                assertEquals(m[0], ts);
-                assertEquals(-ts, v);
-                m[0]++;
-            });
-            assertEquals(10, m[0], "b's open chunk survives every truncation");
+            TruncationWorkload.checkAll(db);
         }
     }
 }
