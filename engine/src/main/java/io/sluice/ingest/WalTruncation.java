@@ -101,14 +101,21 @@ final class WalTruncation implements Callable<Void> {
         Path dir = wal.dir();
         try {
             int limit = registry.idLimit(shard);
-            long[] persisted = new long[limit];
+            Scratch scratch = SCRATCH.get();
+            long[] persisted = scratch.persisted(limit);
             for (int id = 0; id < limit; id++) {
                 HeadSeries s = head.get(id);
                 persisted[id] = s == null ? Long.MIN_VALUE : s.persistedMaxTime();
             }
             long forced = head.chunkLog().forceTo(head.chunkLog().committed());
-            Path written = Checkpoints.write(fs, dir, shard, shardCount, base, forced, new LoggedSeries(limit),
-                new KeptSamples(fs, persisted));
+            LoggedSeries logged = new LoggedSeries(limit, scratch);
+            Path written;
+            try {
+                written = Checkpoints.write(fs, dir, shard, shardCount, base, forced, logged,
+                    new KeptSamples(fs, persisted, limit));
+            } finally {
+                logged.release(); // the thread's arrays must not keep labels alive
+            }
             wal.checkpoint(written);
             if (previous != null && !previous.equals(written)) {
                 fs.delete(previous);
@@ -132,9 +139,9 @@ final class WalTruncation implements Callable<Void> {
         private final Labels[] labels;
         private final int count;
 
-        LoggedSeries(int limit) {
-            int[] found = new int[limit];
-            Labels[] ls = new Labels[limit];
+        LoggedSeries(int limit, Scratch scratch) {
+            int[] found = scratch.ids(limit);
+            Labels[] ls = scratch.labels(limit);
             int n = 0;
             for (int id = 0; id < limit; id++) {
                 HeadSeries s = head.get(id);
@@ -152,6 +159,10 @@ final class WalTruncation implements Callable<Void> {
         @Override
         public int count() {
             return count;
+        }
+
+        void release() {
+            java.util.Arrays.fill(labels, 0, count, null);
         }
 
         @Override
@@ -179,15 +190,18 @@ final class WalTruncation implements Callable<Void> {
     private final class KeptSamples implements Checkpoints.Content {
         private final WalFileSystem fs;
         private final long[] persisted;
+        /** Ids below it have an entry in {@link #persisted} (the array may be longer: it is reused). */
+        private final int limit;
 
-        KeptSamples(WalFileSystem fs, long[] persisted) {
+        KeptSamples(WalFileSystem fs, long[] persisted, int limit) {
             this.fs = fs;
             this.persisted = persisted;
+            this.limit = limit;
         }
 
         private boolean keep(long ref, long ts) {
             int id = SeriesRef.localId(ref);
-            return ts >= cutoff && (id >= persisted.length || ts > persisted[id]);
+            return ts >= cutoff && (id >= limit || ts > persisted[id]);
         }
 
         /** Samples read since the last pause. */
@@ -319,11 +333,16 @@ final class WalTruncation implements Callable<Void> {
     }
 
     /**
-     * The encoded records of one checkpoint between its sizing pass and its write: their bytes in
-     * a direct buffer that grows by doubling up to the limit and is kept for the thread's next
-     * truncation (so a steady load allocates nothing here), and their lengths. Retention thread.
+     * What a truncation needs per series and per record, kept for the thread's next truncation so
+     * that a steady load allocates nothing here: the series' persisted max times, ids and labels,
+     * and the encoded records of one checkpoint between its sizing pass and its write (their bytes
+     * in a direct buffer that grows by doubling up to the limit, and their lengths). Retention
+     * thread.
      */
     private static final class Scratch {
+        private long[] persisted = new long[0];
+        private int[] ids = new int[0];
+        private Labels[] labels = new Labels[0];
         private UnsafeBuffer bytes = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(0));
         private int[] lengths = new int[16];
         private Object owner;
@@ -331,6 +350,28 @@ final class WalTruncation implements Callable<Void> {
         private int used;
         private int records;
         private boolean spilled;
+
+        /** Per-series arrays of at least {@code n} entries, grown with a quarter to spare and kept. */
+        long[] persisted(int n) {
+            if (persisted.length < n) {
+                persisted = new long[n + (n >> 2)];
+            }
+            return persisted;
+        }
+
+        int[] ids(int n) {
+            if (ids.length < n) {
+                ids = new int[n + (n >> 2)];
+            }
+            return ids;
+        }
+
+        Labels[] labels(int n) {
+            if (labels.length < n) {
+                labels = new Labels[n + (n >> 2)];
+            }
+            return labels;
+        }
 
         void start(Object owner, int limit) {
             this.owner = owner;
