@@ -146,38 +146,30 @@ public final class MappedWalFileSystem implements WalFileSystem {
     /** {@code MS_SYNC} on Linux (BSD's value differs, so the enum of Chronicle's binding is not used). */
     private static final int MS_SYNC = 4;
     private static final long PAGE_MASK = ~(4096L - 1);
-    /** Whether {@code msync} is there to call: Linux with native access. */
-    private static volatile boolean msync = Platform.LINUX;
 
     @Override
     public void forceRange(SegmentMapping mapping, long from, long to) throws IOException {
         ChronicleMapping m = (ChronicleMapping) mapping;
         long address = m.buffer.addressOffset();
         long end = Math.min(to, m.size);
-        if (!msync || (address & ~PAGE_MASK) != 0 || from < 0 || end <= from) {
-            force(mapping);
-            return;
-        }
-        final PosixAPI posix;
-        try {
-            posix = PosixAPI.posix();
-        } catch (Throwable t) { // no native access: force the whole file
-            msync = false;
-            force(mapping);
+        if (!NativeCalls.BOUND || (address & ~PAGE_MASK) != 0 || from < 0 || end <= from) {
+            force(mapping); // no native access here: the whole file
             return;
         }
         long start = from & PAGE_MASK;
-        if (posix.msync(address + start, end - start, MS_SYNC) != 0) {
+        try {
+            NativeCalls.msync(address + start, end - start, MS_SYNC);
+        } catch (com.sun.jna.LastErrorException e) {
             throw new IOException("msync of bytes [" + start + ", " + end + ") of " + m.file + " failed: errno "
-                + posix.lastError());
+                + e.getErrorCode(), e);
         }
     }
 
     /** Start writeback of the range's dirty pages; do not wait. */
     private static final int SYNC_FILE_RANGE_WRITE = 2;
     private static final int O_RDONLY = 0;
-    /** Whether {@code sync_file_range} is there to call: Linux with native access. */
-    private static volatile boolean syncFileRange = Platform.LINUX;
+    /** Whether {@code sync_file_range} is there to call: bound, and not refused (ENOSYS). */
+    private static volatile boolean syncFileRange = NativeCalls.BOUND;
 
     /**
      * Through the mapping's own file descriptor and a direct-mapped native call, so that a step
@@ -190,10 +182,6 @@ public final class MappedWalFileSystem implements WalFileSystem {
             return false;
         }
         ChronicleMapping m = (ChronicleMapping) mapping;
-        if (!NativeCalls.SYNC_FILE_RANGE) {
-            syncFileRange = false; // no native access: fdatasync does it all
-            return false;
-        }
         int fd = m.fd;
         boolean opened = false;
         if (fd < 0) {

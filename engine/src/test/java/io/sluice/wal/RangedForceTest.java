@@ -93,7 +93,7 @@ class RangedForceTest {
     @Test
     void writeBackStartsTheRangeAndAllocatesNothingPerCall() throws IOException {
         assumeTrue(Platform.LINUX, "sync_file_range is Linux's");
-        assertTrue(NativeCalls.SYNC_FILE_RANGE, "sync_file_range is bound");
+        assertTrue(NativeCalls.BOUND, "sync_file_range is bound");
         Path file = dir.resolve("w");
         long pages = 1024;
         long size = pages * PAGE;
