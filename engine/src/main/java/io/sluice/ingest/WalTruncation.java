@@ -101,8 +101,8 @@ final class WalTruncation implements Callable<Void> {
         Path dir = wal.dir();
         try {
             int limit = registry.idLimit(shard);
-            Scratch scratch = SCRATCH.get();
-            long[] persisted = scratch.persisted(limit);
+            Scratch scratch = SCRATCH.get().perSeries(limit);
+            long[] persisted = scratch.persisted;
             for (int id = 0; id < limit; id++) {
                 HeadSeries s = head.get(id);
                 persisted[id] = s == null ? Long.MIN_VALUE : s.persistedMaxTime();
@@ -140,8 +140,8 @@ final class WalTruncation implements Callable<Void> {
         private final int count;
 
         LoggedSeries(int limit, Scratch scratch) {
-            int[] found = scratch.ids(limit);
-            Labels[] ls = scratch.labels(limit);
+            int[] found = scratch.ids;
+            Labels[] ls = scratch.labels;
             int n = 0;
             for (int id = 0; id < limit; id++) {
                 HeadSeries s = head.get(id);
@@ -351,26 +351,15 @@ final class WalTruncation implements Callable<Void> {
         private int records;
         private boolean spilled;
 
-        /** Per-series arrays of at least {@code n} entries, grown with a quarter to spare and kept. */
-        long[] persisted(int n) {
+        /** Makes the per-series arrays hold at least {@code n} entries each (a quarter to spare), kept. */
+        Scratch perSeries(int n) {
             if (persisted.length < n) {
-                persisted = new long[n + (n >> 2)];
+                int grown = n + (n >> 2);
+                persisted = new long[grown];
+                ids = new int[grown];
+                labels = new Labels[grown];
             }
-            return persisted;
-        }
-
-        int[] ids(int n) {
-            if (ids.length < n) {
-                ids = new int[n + (n >> 2)];
-            }
-            return ids;
-        }
-
-        Labels[] labels(int n) {
-            if (labels.length < n) {
-                labels = new Labels[n + (n >> 2)];
-            }
-            return labels;
+            return this;
         }
 
         void start(Object owner, int limit) {
