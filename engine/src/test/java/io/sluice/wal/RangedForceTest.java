@@ -45,17 +45,19 @@ class RangedForceTest {
         }
     }
 
-    @Test
-    void forcesTheRangeAndLeavesTheRestOfTheFileDirty() throws IOException {
-        assumeTrue(Platform.LINUX, "ranged forces use msync as Linux implements it");
-        Path file = dir.resolve("f");
-        long pages = 1024; // 4 MiB: the page cache may hold it in large folios (64 KiB here), written whole
+    /**
+     * A file of {@code pages} pages, zero-filled, mapped and forced (asserted clean), then every page
+     * dirtied through the mapping (asserted dirty). Skips, with a printed line, where cachestat(2)
+     * cannot count dirty pages. The caller closes the mapping.
+     */
+    private static SegmentMapping dirtyEveryPage(Path file, long pages, byte fill) throws IOException {
+        MappedWalFileSystem fs = MappedWalFileSystem.INSTANCE;
         long size = pages * PAGE;
-        MappedWalFileSystem.INSTANCE.preallocateWritten(file, size);
-        long dirtyAfterCreate;
-        try (SegmentMapping m = MappedWalFileSystem.INSTANCE.map(file, size)) {
-            MappedWalFileSystem.INSTANCE.force(m);
-            dirtyAfterCreate = dirtyPages(file, 0, size);
+        fs.preallocateWritten(file, size);
+        SegmentMapping m = fs.map(file, size);
+        try {
+            fs.force(m);
+            long dirtyAfterCreate = dirtyPages(file, 0, size);
             if (dirtyAfterCreate < 0) {
                 System.out.println("SKIPPED RangedForceTest: cachestat(2) is not available on this kernel ("
                     + System.getProperty("os.version") + "), so dirty pages cannot be counted");
@@ -63,10 +65,23 @@ class RangedForceTest {
             assumeTrue(dirtyAfterCreate >= 0, "cachestat(2) needs Linux 6.5 or later");
             assertEquals(0, dirtyAfterCreate, "clean after a whole-file force");
             for (long p = 0; p < size; p += PAGE) {
-                m.buffer().putByte((int) p, (byte) 7);
+                m.buffer().putByte((int) p, fill);
             }
             assertEquals(pages, dirtyPages(file, 0, size), "every page dirtied through the mapping");
+            return m;
+        } catch (IOException | RuntimeException | Error e) {
+            m.close();
+            throw e;
+        }
+    }
 
+    @Test
+    void forcesTheRangeAndLeavesTheRestOfTheFileDirty() throws IOException {
+        assumeTrue(Platform.LINUX, "ranged forces use msync as Linux implements it");
+        Path file = dir.resolve("f");
+        long pages = 1024; // 4 MiB: the page cache may hold it in large folios (64 KiB here), written whole
+        long size = pages * PAGE;
+        try (SegmentMapping m = dirtyEveryPage(file, pages, (byte) 7)) {
             MappedWalFileSystem.INSTANCE.forceRange(m, 0, SegmentDescriptor.HEADER_LENGTH);
             assertEquals(0, dirtyPages(file, 0, PAGE), "the header's page is written back");
             long left = dirtyPages(file, 0, size);
@@ -98,18 +113,7 @@ class RangedForceTest {
         long pages = 1024;
         long size = pages * PAGE;
         MappedWalFileSystem fs = MappedWalFileSystem.INSTANCE;
-        fs.preallocateWritten(file, size);
-        try (SegmentMapping m = fs.map(file, size)) {
-            fs.force(m);
-            for (long p = 0; p < size; p += PAGE) {
-                m.buffer().putByte((int) p, (byte) 9);
-            }
-            long dirty = dirtyPages(file, 0, size);
-            if (dirty < 0) {
-                System.out.println("SKIPPED RangedForceTest.writeBack: cachestat(2) is not available on this kernel ("
-                    + System.getProperty("os.version") + ")");
-            }
-            assumeTrue(dirty >= 0, "cachestat(2) needs Linux 6.5 or later");
+        try (SegmentMapping m = dirtyEveryPage(file, pages, (byte) 9)) {
             assertTrue(fs.writeBack(m, 0, 16 * PAGE), "writeback started");
             assertEquals(0, dirtyPages(file, 0, 16 * PAGE), "the range is no longer dirty");
             assertTrue(dirtyPages(file, 16 * PAGE, size - 16 * PAGE) >= pages - 16 - 512, "the rest still is");
