@@ -283,9 +283,9 @@ public final class Lanes<E> {
         if (!wakeable) {
             return;
         }
-        long previous = lane.lastPublishNanos;
+        long previous = lane.lastPublishNanos();
         if (publishNanos - previous > 0) {
-            lane.lastPublishNanos = publishNanos; // never later than the publish: a conservative record
+            lane.lastPublishNanos(publishNanos); // never later than the publish: a conservative record
         }
         if (exact && publishNanos - previous < wakeWindowNanos) {
             return; // no consumer can have parked since the previous publish

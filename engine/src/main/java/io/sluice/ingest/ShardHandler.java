@@ -225,23 +225,28 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
 
     private void append(SampleBatchEvent event) throws IOException {
         int n = event.count;
-        int[] ids = event.localIds;
-        int runs = 1;
-        for (int k = 1; k < n; k++) {
-            if (ids[k] != ids[k - 1]) {
-                runs++;
-            }
-        }
-        // Short runs (scrape-shaped traffic: one sample each of many series; per-item commits: one
-        // sample per event) go into the open COMPACT record, which the small events of a batch
-        // share: 10 to 13 bytes per sample and one frame and checksum per record, against 40 bytes
-        // and a checksum per sample as one-sample SAMPLES records. Runs of 3 or more stay SAMPLES
-        // records (16 bytes a sample, and the head appends a run of one series at a time).
-        if (runs * COMPACT_MAX_MEAN_RUN > n) {
-            appendCoalesced(event);
+        if (n == 1) {
+            // A per-item commit: its sample is in the slot's own fields (SampleBatchEvent#id).
+            appendOne(event.id, event.timestamp, Double.doubleToRawLongBits(event.value));
         } else {
-            closeOpenRecord();
-            appendRuns(event);
+            int[] ids = event.localIds;
+            int runs = 1;
+            for (int k = 1; k < n; k++) {
+                if (ids[k] != ids[k - 1]) {
+                    runs++;
+                }
+            }
+            // Short runs (scrape-shaped traffic: one sample each of many series; per-item commits: one
+            // sample per event) go into the open COMPACT record, which the small events of a batch
+            // share: 10 to 13 bytes per sample and one frame and checksum per record, against 40 bytes
+            // and a checksum per sample as one-sample SAMPLES records. Runs of 3 or more stay SAMPLES
+            // records (16 bytes a sample, and the head appends a run of one series at a time).
+            if (runs * COMPACT_MAX_MEAN_RUN > n) {
+                appendCoalesced(event);
+            } else {
+                closeOpenRecord();
+                appendRuns(event);
+            }
         }
         batchOrigins[batchEvents] = event.originNanos;
         batchCounts[batchEvents] = n;
@@ -291,67 +296,94 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
             closeOpenRecord();
         }
         if (openFrame < 0) {
-            // Room for COALESCE_ENTRIES (at least this event), but no more than the current segment
-            // holds, so that a record never rolls the segment early; if this event does not fit
-            // there, a new segment (reserve rolls).
-            long here = (wal.maxBody(false) - CompactRecord.ENTRIES_OFFSET) / CompactRecord.MAX_ENTRY_LENGTH;
-            long room = here >= n ? here
-                : (wal.maxBody(true) - CompactRecord.ENTRIES_OFFSET) / CompactRecord.MAX_ENTRY_LENGTH;
-            openCapacity = (int) Math.max(n, Math.min(Math.max(COALESCE_ENTRIES, n), room));
-            openFrame = wal.reserve(CompactRecord.maxBodyLength(openCapacity));
-            openWrite = openFrame + FrameDescriptor.BODY_OFFSET + CompactRecord.ENTRIES_OFFSET;
-            if (openSeries.length < openCapacity) {
-                openSeries = new HeadSeries[openCapacity];
-                openTimestamps = new long[openCapacity];
-                openBits = new long[openCapacity];
-            }
+            openRecord(n);
         }
-        UnsafeBuffer buf = wal.buffer();
-        int write = openWrite;
         long[] ts = event.timestamps;
         double[] vs = event.values;
-        int accepted = openEntries;
-        long newest = openNewest;
         long minValid = head.bounds().appendMinValid(); // before it, the range is (being) compacted
         for (int k = 0; k < n; k++) {
-            HeadSeries s = series[k];
-            long t = ts[k];
-            long bits = Double.doubleToRawLongBits(vs[k]);
-            long last = s.acceptedTimestamp();
-            if (t > last && t >= minValid) {
-                if (accepted == 0) {
-                    openBaseId = ids[k];
-                    openBaseTimestamp = t;
-                    write = CompactRecord.writeFirstEntry(buf, write, ids[k], t, bits);
-                } else {
-                    write = CompactRecord.writeEntry(buf, write, (long) ids[k] - openBaseId, t - openBaseTimestamp,
-                        bits);
-                }
-                openSeries[accepted] = s;
-                openTimestamps[accepted] = t;
-                openBits[accepted] = bits;
-                s.accept(t, bits);
-                accepted++;
-                if (t > newest) {
-                    newest = t;
-                }
-                if (t < minAppended) {
-                    minAppended = t;
-                }
-            } else if (t == last && bits == s.acceptedValueBits() && t >= minValid) {
-                s.reject(0, 1);
-                duplicates++;
-            } else {
-                s.reject(1, 0);
-                outOfOrder++;
-            }
+            coalesce(series[k], ids[k], ts[k], Double.doubleToRawLongBits(vs[k]), minValid);
         }
-        openEntries = accepted;
-        openWrite = write;
-        openNewest = newest;
+        afterCoalesce();
+    }
+
+    /** {@link #appendCoalesced} for an event of one sample. */
+    private void appendOne(int id, long t, long bits) throws IOException {
+        HeadSeries s = head.getOrCreate(id); // a plain lookup once the series exists
+        if (!s.isLogged()) {
+            closeOpenRecord();
+            logSeries(s, id);
+        }
+        if (openFrame >= 0 && openEntries == openCapacity) {
+            closeOpenRecord();
+        }
+        if (openFrame < 0) {
+            openRecord(1);
+        }
+        coalesce(s, id, t, bits, head.bounds().appendMinValid()); // before minValid: (being) compacted
+        afterCoalesce();
+    }
+
+    /**
+     * Reserves the open COMPACT record: room for COALESCE_ENTRIES (at least {@code n}), but no more
+     * than the current segment holds, so that a record never rolls the segment early; if {@code n}
+     * entries do not fit there, a new segment (reserve rolls).
+     */
+    private void openRecord(int n) throws IOException {
+        long here = (wal.maxBody(false) - CompactRecord.ENTRIES_OFFSET) / CompactRecord.MAX_ENTRY_LENGTH;
+        long room = here >= n ? here
+            : (wal.maxBody(true) - CompactRecord.ENTRIES_OFFSET) / CompactRecord.MAX_ENTRY_LENGTH;
+        openCapacity = (int) Math.max(n, Math.min(Math.max(COALESCE_ENTRIES, n), room));
+        openFrame = wal.reserve(CompactRecord.maxBodyLength(openCapacity));
+        openWrite = openFrame + FrameDescriptor.BODY_OFFSET + CompactRecord.ENTRIES_OFFSET;
+        if (openSeries.length < openCapacity) {
+            openSeries = new HeadSeries[openCapacity];
+            openTimestamps = new long[openCapacity];
+            openBits = new long[openCapacity];
+        }
+    }
+
+    /**
+     * Writes one sample into the open record as its next entry if it is newer than the series'
+     * newest (and not before {@code minValid}); else counts it as a duplicate or out of order.
+     */
+    private void coalesce(HeadSeries s, int id, long t, long bits, long minValid) {
+        long last = s.acceptedTimestamp();
+        if (t > last && t >= minValid) {
+            UnsafeBuffer buf = wal.buffer();
+            int accepted = openEntries;
+            if (accepted == 0) {
+                openBaseId = id;
+                openBaseTimestamp = t;
+                openWrite = CompactRecord.writeFirstEntry(buf, openWrite, id, t, bits);
+            } else {
+                openWrite = CompactRecord.writeEntry(buf, openWrite, (long) id - openBaseId, t - openBaseTimestamp,
+                    bits);
+            }
+            openSeries[accepted] = s;
+            openTimestamps[accepted] = t;
+            openBits[accepted] = bits;
+            openEntries = accepted + 1;
+            s.accept(t, bits);
+            if (t > openNewest) {
+                openNewest = t;
+            }
+            if (t < minAppended) {
+                minAppended = t;
+            }
+        } else if (t == last && bits == s.acceptedValueBits() && t >= minValid) {
+            s.reject(0, 1);
+            duplicates++;
+        } else {
+            s.reject(1, 0);
+            outOfOrder++;
+        }
+    }
+
+    private void afterCoalesce() {
         java.util.function.IntConsumer coalesced = afterCoalesce;
         if (coalesced != null) {
-            coalesced.accept(accepted);
+            coalesced.accept(openEntries);
         }
     }
 
