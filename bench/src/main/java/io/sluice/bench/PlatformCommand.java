@@ -35,17 +35,23 @@ import java.util.concurrent.locks.LockSupport;
  *       ({@link FileChannel#force(boolean) force(false)}), as PostgreSQL's {@code pg_test_fsync}
  *       measures a WAL flush. The floor under any durable latency: a group commit waits for at
  *       least one of these.</li>
+ *   <li><b>handoffs</b>: two spinning threads pass a counter back and forth through two volatile
+ *       longs on cache lines of their own, and the round trip is timed over each 1,000 passes: two
+ *       cache-line transfers between the cores the threads run on. A per-item commit costs at least
+ *       one such transfer each way (the producer writes the slot, the handler reads it), so this is
+ *       the machine's bound under {@code load --batch 1}. On a VM it moves with where the host
+ *       runs the vCPUs (docs/benchmarks.md, "Batch and per-item commits").</li>
  * </ul>
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
-    description = "Measure this machine's scheduling hiccups, thread wake-up latency and fdatasync latency (no Sluice"
-        + " code).")
+    description = "Measure this machine's scheduling hiccups, thread wake-up latency, fdatasync latency and"
+        + " cache-line handoffs between two threads (no Sluice code).")
 final class PlatformCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--duration", paramLabel = "D", converter = Converters.DurationConverter.class,
-        description = "length of each of the three measurements (default: 10s)")
+        description = "length of each of the four measurements (default: 10s)")
     Duration duration = Duration.ofSeconds(10);
 
     @Option(names = "--json", paramLabel = "FILE", description = "write the results as JSON")
@@ -91,6 +97,11 @@ final class PlatformCommand implements Callable<Integer> {
         out.printf("  fdatasync %,d of 4 KiB in %s (us): p50 %s  p99 %s  p99.9 %s  max %s%n", sync.getTotalCount(),
             syncDir, Fmt.us(sync.getValueAtPercentile(50)), Fmt.us(sync.getValueAtPercentile(99)),
             Fmt.us(sync.getValueAtPercentile(99.9)), Fmt.us(sync.getMaxValue()));
+        Histogram handoff = new Histogram(3_600_000_000_000L, 3);
+        handoffs(nanos, handoff);
+        out.printf("  handoffs  %,d x %,d cache-line round trips between two spinning threads (ns): p50 %,d  p99 %,d"
+                + "  max %,d%n", handoff.getTotalCount(), HANDOFF_BATCH, handoff.getValueAtPercentile(50),
+            handoff.getValueAtPercentile(99), handoff.getMaxValue());
         if (json != null) {
             new Json()
                 .put("command", "platform")
@@ -118,6 +129,12 @@ final class PlatformCommand implements Callable<Integer> {
                     .put("p99_us", Fmt.usValue(sync.getValueAtPercentile(99)))
                     .put("p999_us", Fmt.usValue(sync.getValueAtPercentile(99.9)))
                     .put("max_us", Fmt.usValue(sync.getMaxValue())))
+                .put("handoffs", new Json()
+                    .put("batches", handoff.getTotalCount())
+                    .put("round_trips_per_batch", HANDOFF_BATCH)
+                    .put("round_trip_p50_ns", handoff.getValueAtPercentile(50))
+                    .put("round_trip_p99_ns", handoff.getValueAtPercentile(99))
+                    .put("round_trip_max_ns", handoff.getMaxValue()))
                 .writeTo(json);
             out.println("  json      " + json);
         }
@@ -176,6 +193,49 @@ final class PlatformCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    static final int HANDOFF_BATCH = 1_000;
+    /** Where the two handoff counters sit in their array: 128 bytes apart, and 56 or more from either end. */
+    private static final int PING = 8;
+    private static final int PONG = 24;
+
+    /**
+     * Passes a counter to an echoing thread and back for {@code nanos}; records the mean round trip
+     * of each {@link #HANDOFF_BATCH} passes. If the two threads share a CPU, a round trip waits for
+     * the other thread's turn: the batch shows it.
+     */
+    static void handoffs(long nanos, Histogram roundTrips) throws InterruptedException {
+        java.util.concurrent.atomic.AtomicLongArray cells = new java.util.concurrent.atomic.AtomicLongArray(PONG + 8);
+        Thread echo = new Thread(() -> {
+            long seen = 0;
+            while (true) {
+                long v;
+                while ((v = cells.get(PING)) == seen) {
+                    Thread.onSpinWait();
+                }
+                if (v < 0) {
+                    return;
+                }
+                seen = v;
+                cells.set(PONG, v);
+            }
+        }, "platform-echo");
+        echo.start();
+        long end = System.nanoTime() + nanos;
+        long v = 0;
+        while (System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < HANDOFF_BATCH; i++) {
+                cells.set(PING, ++v);
+                while (cells.get(PONG) != v) {
+                    Thread.onSpinWait();
+                }
+            }
+            roundTrips.recordValue((System.nanoTime() - t0) / HANDOFF_BATCH);
+        }
+        cells.set(PING, -1);
+        echo.join();
     }
 
     void wakeups(long nanos, Histogram wake) throws InterruptedException {

@@ -317,7 +317,7 @@ class CliTest {
     }
 
     @Test
-    void platformMeasuresHiccupsAndWakeUps() throws IOException {
+    void platformMeasuresHiccupsWakeUpsFdatasyncAndHandoffs() throws IOException {
         Path json = tmp.resolve("platform.json");
         Path syncDir = Files.createDirectory(tmp.resolve("sync"));
         Run r = run("platform", "--duration", "300ms", "--json", json.toString(), "--dir", syncDir.toString());
@@ -338,6 +338,13 @@ class CliTest {
         assertTrue(number(j, "count") > 0, j);
         assertTrue(number(j, "p50_us") <= number(j, "p99_us") && number(j, "p99_us") <= number(j, "max_us"), j);
         assertTrue(number(j, "gaps_over_20us") <= number(j, "gaps_over_1us"), j);
+        String handoffs = j.substring(j.indexOf("\"handoffs\""));
+        assertTrue(number(handoffs, "batches") > 0, handoffs);
+        assertEquals(1000, number(handoffs, "round_trips_per_batch"), handoffs);
+        assertTrue(number(handoffs, "round_trip_p50_ns") > 0 && number(handoffs, "round_trip_p50_ns")
+            <= number(handoffs, "round_trip_p99_ns") && number(handoffs, "round_trip_p99_ns")
+            <= number(handoffs, "round_trip_max_ns"), "a round trip takes time, percentiles ordered: " + handoffs);
+        assertTrue(r.out.contains("handoffs"), r.out);
         assertUsageError(run("platform", "--duration", "0s"), "--duration must be from 1ms to 1h");
     }
 
