@@ -27,37 +27,31 @@ class SampleBatchEventTest {
      * no more than a cache line's worth of bytes (so at most two lines).
      */
     @Test
-    @SuppressWarnings("deprecation") // objectFieldOffset: the only way to see the layout without a tool
     void hotFieldsArePaddedOnBothSides() {
-        long hotFirst = Long.MAX_VALUE;
-        long hotEnd = Long.MIN_VALUE;
-        for (Field f : SampleBatchEventFields.class.getDeclaredFields()) {
-            long at = UNSAFE.objectFieldOffset(f);
-            hotFirst = Math.min(hotFirst, at);
-            hotEnd = Math.max(hotEnd, at + size(f.getType()));
-        }
-        long padBeforeFirst = Long.MAX_VALUE;
-        long padBeforeEnd = Long.MIN_VALUE;
-        for (Field f : SampleBatchEventPad.class.getDeclaredFields()) {
-            long at = UNSAFE.objectFieldOffset(f);
-            padBeforeFirst = Math.min(padBeforeFirst, at);
-            padBeforeEnd = Math.max(padBeforeEnd, at + size(f.getType()));
-        }
-        long padAfterFirst = Long.MAX_VALUE;
-        long padAfterEnd = Long.MIN_VALUE;
-        for (Field f : SampleBatchEvent.class.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) || !f.getName().startsWith("q")) {
+        long[] before = span(SampleBatchEventPad.class, "p");
+        long[] hot = span(SampleBatchEventFields.class, "");
+        long[] after = span(SampleBatchEvent.class, "q");
+        String layout = "pad " + before[0] + ".." + before[1] + ", hot " + hot[0] + ".." + hot[1]
+            + ", pad " + after[0] + ".." + after[1];
+        assertTrue(before[1] <= hot[0] && before[1] - before[0] >= 56, layout);
+        assertTrue(hot[1] <= after[0] && after[1] - after[0] >= 56, layout);
+        assertTrue(hot[1] - hot[0] <= 64, "the hot fields fit in two cache lines at worst: " + layout);
+    }
+
+    /** The first byte and the end of the instance fields {@code type} declares whose names start with {@code prefix}. */
+    @SuppressWarnings("deprecation") // objectFieldOffset: the only way to see the layout without a tool
+    private static long[] span(Class<?> type, String prefix) {
+        long first = Long.MAX_VALUE;
+        long end = Long.MIN_VALUE;
+        for (Field f : type.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) || !f.getName().startsWith(prefix)) {
                 continue;
             }
             long at = UNSAFE.objectFieldOffset(f);
-            padAfterFirst = Math.min(padAfterFirst, at);
-            padAfterEnd = Math.max(padAfterEnd, at + 8);
+            first = Math.min(first, at);
+            end = Math.max(end, at + size(f.getType()));
         }
-        String layout = "pad " + padBeforeFirst + ".." + padBeforeEnd + ", hot " + hotFirst + ".." + hotEnd
-            + ", pad " + padAfterFirst + ".." + padAfterEnd;
-        assertTrue(padBeforeEnd <= hotFirst && padBeforeEnd - padBeforeFirst >= 56, layout);
-        assertTrue(hotEnd <= padAfterFirst && padAfterEnd - padAfterFirst >= 56, layout);
-        assertTrue(hotEnd - hotFirst <= 64, "the hot fields fit in two cache lines at worst: " + layout);
+        return new long[] {first, end};
     }
 
     private static int size(Class<?> type) {
