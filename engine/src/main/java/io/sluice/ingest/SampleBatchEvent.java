@@ -11,7 +11,7 @@ package io.sluice.ingest;
  * two slots share a cache line: the ring's slots are allocated one after another, and without the
  * padding the producer writing slot {@code n + 1} takes the line away from the handler reading
  * slot {@code n}. With one sample per commit that contention was most of the handler's time in the
- * ring (docs/architecture.md, "Ring per producer").
+ * ring (docs/architecture.md, "A slot laid out for one sample").
  *
  * <p>Threading: written by the publisher between {@code next()} and {@code publish()}, then read
  * by the handlers; the ring's sequences order the two.
