@@ -69,18 +69,23 @@ public class FaultyFileSystem implements WalFileSystem {
 
     @Override
     public void force(SegmentMapping mapping) throws IOException {
+        beforeForcing();
+        real.force(mapping);
+        forces.incrementAndGet();
+        ForceListener after = afterForce;
+        if (after != null) {
+            after.forced(mapping);
+        }
+    }
+
+    /** What every force meets first: the {@link #beforeForce} hook, then an injected {@link #failForce}. */
+    private void beforeForcing() throws IOException {
         Runnable before = beforeForce;
         if (before != null) {
             before.run();
         }
         if (failForce) {
             throw new IOException("Input/output error (injected fsync failure)");
-        }
-        real.force(mapping);
-        forces.incrementAndGet();
-        ForceListener after = afterForce;
-        if (after != null) {
-            after.forced(mapping);
         }
     }
 
@@ -96,13 +101,7 @@ public class FaultyFileSystem implements WalFileSystem {
      */
     @Override
     public void forceRange(SegmentMapping mapping, long from, long to) throws IOException {
-        Runnable before = beforeForce;
-        if (before != null) {
-            before.run();
-        }
-        if (failForce) {
-            throw new IOException("Input/output error (injected fsync failure)");
-        }
+        beforeForcing();
         real.forceRange(mapping, from, to);
         rangedForces.add(new RangedForce(mapping, from, to));
     }
