@@ -115,6 +115,7 @@ final class WalTruncation implements Callable<Void> {
                     new KeptSamples(fs, persisted, limit));
             } finally {
                 logged.release(); // the thread's arrays must not keep labels alive
+                scratch.start(null, 0); // nor its encoded records this truncation's samples, failed or not
             }
             wal.checkpoint(written);
             if (previous != null && !previous.equals(written)) {
@@ -293,14 +294,10 @@ final class WalTruncation implements Callable<Void> {
         @Override
         public void write(Checkpoints.FrameWriter out) throws IOException {
             Scratch scratch = SCRATCH.get();
-            try {
-                if (scratch.holds(this)) {
-                    scratch.copyTo(out);
-                } else {
-                    forEachRecord((refs, tss, values, n) -> record(out, refs, tss, values, n));
-                }
-            } finally {
-                scratch.start(null, 0);
+            if (scratch.holds(this)) {
+                scratch.copyTo(out);
+            } else {
+                forEachRecord((refs, tss, values, n) -> record(out, refs, tss, values, n));
             }
         }
 
