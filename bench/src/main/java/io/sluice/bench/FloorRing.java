@@ -6,6 +6,7 @@ import io.sluice.engine.Labels;
 import io.sluice.engine.WaitStrategyKind;
 import io.sluice.ingest.Lane;
 import io.sluice.ingest.Lanes;
+import io.sluice.ingest.SampleBatchEvent;
 import io.sluice.wal.MappedWalFileSystem;
 import io.sluice.wal.SegmentMapping;
 import io.sluice.wal.ZeroFill;
@@ -22,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The floor of a {@code load} run: the engine's ring as the engine builds it ({@link Lanes}: a
- * single-producer Disruptor ring of the same size per producer thread, events carrying up to
- * {@code eventCapacity} samples, the same wait strategy, one consumer thread polling them all),
+ * single-producer Disruptor ring of the same size per producer thread, the engine's slots
+ * ({@link SampleBatchEvent}: a per-item commit in four longs, two slots to a cache line) carrying up
+ * to {@code eventCapacity} samples, the same wait strategy, one consumer thread polling them all),
  * fed by the same producers with the same pacing, but with a handler that only copies each event's
  * samples into heap arrays it already owns and records publish→handled latency at the end of each
  * batch, per sample, exactly as the shard handler records publish→appended. No WAL, no head, no file, no other thread: what is left is the
@@ -53,22 +55,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         MAPPED
     }
 
-    /** A ring slot: up to {@code capacity} samples and the latency origin of the commit that filled it. */
-    static final class Event {
-        int count;
-        long originNanos;
-        final int[] ids;
-        final long[] timestamps;
-        final double[] values;
-
-        Event(int capacity) {
-            ids = new int[capacity];
-            timestamps = new long[capacity];
-            values = new double[capacity];
-        }
-    }
-
-    private final Lanes<Event> lanes;
+    private final Lanes<SampleBatchEvent> lanes;
     private volatile Throwable failure;
     private final int capacity;
     private final Recorder recorder = new Recorder(TimeUnit.HOURS.toNanos(1), 3);
@@ -108,7 +95,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
             this.mapping = null;
             this.store = null;
         }
-        this.lanes = new Lanes<>(ringSize, () -> new Event(eventCapacity), waitStrategy,
+        this.lanes = new Lanes<>(ringSize, size -> SampleBatchEvent.ringSlots(size, eventCapacity), waitStrategy,
             java.util.List.of(new Handler(ringSize)), "floor-handler-");
         lanes.start();
     }
@@ -165,7 +152,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
     }
 
     /** Copies samples into owned heap memory; records latency at the end of each batch. */
-    private final class Handler implements Lanes.Consumer<Event> {
+    private final class Handler implements Lanes.Consumer<SampleBatchEvent> {
         private final long[] timestamps = new long[STORE];
         private final long[] values = new long[STORE];
         private final int[] ids = new int[STORE];
@@ -182,11 +169,11 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         }
 
         @Override
-        public void onStart(Lanes<Event> lanes) {
+        public void onStart(Lanes<SampleBatchEvent> lanes) {
         }
 
         @Override
-        public void taken(Lane<Event> lane, long sequence) {
+        public void taken(Lane<SampleBatchEvent> lane, long sequence) {
         }
 
         @Override
@@ -204,33 +191,45 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         }
 
         @Override
-        public void onEvent(Event e) {
-            int n = e.count;
+        public void onEvent(SampleBatchEvent e) {
+            long header = e.header();
+            int n = SampleBatchEvent.count(header);
+            if (n == 0) {
+                return;
+            }
             if (at + n > STORE) {
                 at = 0;
             }
-            System.arraycopy(e.timestamps, 0, timestamps, at, n);
-            System.arraycopy(e.ids, 0, ids, at, n);
-            for (int i = 0; i < n; i++) {
-                values[at + i] = Double.doubleToRawLongBits(e.values[i]);
-            }
-            at += n;
-            if (store != null) {
+            if (n == 1) { // as the shard handler: a per-item commit's sample is in the slot's words
+                take(SampleBatchEvent.id(header), e.timestamp(), e.valueBits());
+            } else {
+                int[] eIds = e.localIds();
+                long[] eTimestamps = e.timestamps();
+                double[] eValues = e.values();
                 for (int i = 0; i < n; i++) {
-                    if (mappedAt == mappedSize) {
-                        mappedAt = 0;
-                    }
-                    store.putLong(mappedAt, e.timestamps[i]);
-                    store.putLong(mappedAt + 8, Double.doubleToRawLongBits(e.values[i]));
-                    store.putLong(mappedAt + 16, e.ids[i]);
-                    mappedAt += RECORD;
+                    take(eIds[i], eTimestamps[i], Double.doubleToRawLongBits(eValues[i]));
                 }
             }
             if (events == origins.length) { // a batch longer than the ring cannot happen; be safe
                 flush();
             }
-            origins[events] = e.originNanos;
+            origins[events] = e.originNanos();
             counts[events++] = n;
+        }
+
+        private void take(int id, long timestamp, long valueBits) {
+            timestamps[at] = timestamp;
+            ids[at] = id;
+            values[at++] = valueBits;
+            if (store != null) {
+                if (mappedAt == mappedSize) {
+                    mappedAt = 0;
+                }
+                store.putLong(mappedAt, timestamp);
+                store.putLong(mappedAt + 8, valueBits);
+                store.putLong(mappedAt + 16, id);
+                mappedAt += RECORD;
+            }
         }
 
         private void flush() {
@@ -250,8 +249,8 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         private final double[] values = new double[capacity];
         private int staged;
         private long last = -1;
-        private Lane<Event> lane;
-        private RingBuffer<Event> ring;
+        private Lane<SampleBatchEvent> lane;
+        private RingBuffer<SampleBatchEvent> ring;
 
         @Override
         public void add(long ref, long timestamp, double value) {
@@ -291,12 +290,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
                 ring = lane.ring();
             }
             long seq = ring.next();
-            Event e = ring.get(seq);
-            System.arraycopy(ids, 0, e.ids, 0, staged);
-            System.arraycopy(timestamps, 0, e.timestamps, 0, staged);
-            System.arraycopy(values, 0, e.values, 0, staged);
-            e.count = staged;
-            e.originNanos = originNanos;
+            ring.get(seq).fill(0, ids, timestamps, values, 0, staged, originNanos); // the engine's slot, as it fills it
             ring.publish(seq);
             lanes.signal(lane, originNanos, now);
             staged = 0;

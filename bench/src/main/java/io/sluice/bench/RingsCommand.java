@@ -328,7 +328,7 @@ final class RingsCommand implements Callable<Integer> {
         volatile Checker checker;
 
         EngineLanes(int size, int producers) {
-            lanes = new Lanes<>(size, Item::new, WaitStrategyKind.BACKOFF, List.of(this), "rings-lanes-");
+            lanes = new Lanes<>(size, n -> Item::new, WaitStrategyKind.BACKOFF, List.of(this), "rings-lanes-");
             for (int p = 0; p < producers; p++) {
                 rings.add(null);
             }

@@ -45,7 +45,7 @@ public final class IngestRing {
         this.registry = registry;
         this.engine = engine;
         this.durableSignal = durableSignal;
-        this.lanes = new Lanes<>(ringSize, () -> new SampleBatchEvent(eventCapacity), waitStrategy,
+        this.lanes = new Lanes<>(ringSize, size -> SampleBatchEvent.ringSlots(size, eventCapacity), waitStrategy,
             java.util.Arrays.asList(handlers), "sluice-shard-");
     }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 
 /**
  * A ring per producer ({@link Lane}), polled by a fixed set of consumer threads: the ingest path's
@@ -98,6 +99,19 @@ public final class Lanes<E> {
      * once. The thread's share of the CPU does not change.
      */
     static final long CONSUMER_SLICE_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /**
+     * A sweep of a batch after its first that takes fewer events than this is followed by a
+     * {@link #LAG_NANOS} wait before the next sweep. A consumer as fast as its producers takes one or
+     * two events per sweep, and each sweep reads the cache lines the producer is writing: every
+     * commit then passes its line from core to core twice (the producer takes it back to write the
+     * next slot), and on this VM that held every ring at about 4 M items/s while a line's passage
+     * cost 400 ns. Waiting a microsecond lets the producer fill several lines first, so each line
+     * passes once with the slots in it (benchmarks.md, "Batch and per-item commits"). A batch's first
+     * sweep, and so a commit at a low rate, never waits.
+     */
+    static final int LAG_BELOW = 16;
+    /** See {@link #LAG_BELOW}. */
+    static final long LAG_NANOS = 1_000;
     private static final int SYS_SCHED_SETATTR_X86_64 = 314;
     private static final int SYS_SCHED_SETATTR_AARCH64 = 274;
 
@@ -123,7 +137,7 @@ public final class Lanes<E> {
     }
 
     private final int size;
-    private final EventFactory<E> factory;
+    private final IntFunction<EventFactory<E>> slots;
     private final List<Consumer<E>> consumers;
     private final WaitStrategyKind waitStrategy;
     private final Thread[] threads;
@@ -141,19 +155,21 @@ public final class Lanes<E> {
 
     /**
      * @param size      events per lane (a power of two)
+     * @param slots     for each new lane's ring, given its size: the factory of that ring's slots
+     *                  (called {@code size} times, in slot order)
      * @param consumers one thread each, named {@code threadPrefix + index}
      */
-    public Lanes(int size, EventFactory<E> factory, WaitStrategyKind waitStrategy,
+    public Lanes(int size, IntFunction<EventFactory<E>> slots, WaitStrategyKind waitStrategy,
                  List<? extends Consumer<E>> consumers, String threadPrefix) {
-        this(size, factory, waitStrategy, consumers, threadPrefix, MAX_PARK_NANOS);
+        this(size, slots, waitStrategy, consumers, threadPrefix, MAX_PARK_NANOS);
     }
 
     /** Tests: {@code maxParkNanos} long, so that a lost wake-up stalls instead of costing a millisecond. */
-    Lanes(int size, EventFactory<E> factory, WaitStrategyKind waitStrategy, List<? extends Consumer<E>> consumers,
-          String threadPrefix, long maxParkNanos) {
+    Lanes(int size, IntFunction<EventFactory<E>> slots, WaitStrategyKind waitStrategy,
+          List<? extends Consumer<E>> consumers, String threadPrefix, long maxParkNanos) {
         this.maxParkNanos = maxParkNanos;
         this.size = size;
-        this.factory = factory;
+        this.slots = slots;
         this.consumers = List.copyOf(consumers);
         this.waitStrategy = waitStrategy;
         this.wakeable = waitStrategy == WaitStrategyKind.BACKOFF || waitStrategy == WaitStrategyKind.BACKOFF_PARK
@@ -238,7 +254,7 @@ public final class Lanes<E> {
         for (int i = 0; i < now.length; i++) {
             Lane<E> old = now[i];
             if (old.retired()) {
-                Lane<E> l = new Lane<>(i, old.base() + old.ring().getCursor() + 1, me, size, factory,
+                Lane<E> l = new Lane<>(i, old.base() + old.ring().getCursor() + 1, me, size, slots.apply(size),
                     consumers.size());
                 Lane<E>[] next = now.clone();
                 next[i] = l;
@@ -250,7 +266,7 @@ public final class Lanes<E> {
             throw new IllegalStateException("more than " + MAX_LANES + " producer threads at once: each thread that"
                 + " commits has a ring of its own until it ends");
         }
-        Lane<E> l = new Lane<>(now.length, 0, me, size, factory, consumers.size());
+        Lane<E> l = new Lane<>(now.length, 0, me, size, slots.apply(size), consumers.size());
         Lane<E>[] next = Arrays.copyOf(now, now.length + 1);
         next[now.length] = l;
         lanes = next;
@@ -376,9 +392,13 @@ public final class Lanes<E> {
             // sweep that finds nothing ends the batch, so at a lower rate nothing waits for more.
             int work = 0;
             int got;
+            int found = 0; // sweeps of this batch that took events
             do {
                 got = sweep(c, consumer, rotor++, size - work);
                 work += got;
+                if (got > 0 && ++found >= 2 && got < LAG_BELOW && work < size) {
+                    lag();
+                }
             } while (got > 0 && work < size);
             if (work > 0) {
                 try {
@@ -402,6 +422,14 @@ public final class Lanes<E> {
                 idleSince = now;
             }
             napUntil = waitIdle(c, now - idleSince, now, napUntil);
+        }
+    }
+
+    /** Waits {@link #LAG_NANOS} without reading anything a producer writes. */
+    private static void lag() {
+        long until = System.nanoTime() + LAG_NANOS;
+        while (System.nanoTime() - until < 0) {
+            Thread.onSpinWait();
         }
     }
 

@@ -204,8 +204,9 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         if (failed) {
             return; // keep draining so that no producer blocks on a full ring; nothing is acknowledged
         }
-        if (event.shard == shard && event.count > 0) {
-            append(event);
+        long header = event.header();
+        if (SampleBatchEvent.shard(header) == shard && SampleBatchEvent.count(header) > 0) {
+            append(event, header);
         }
     }
 
@@ -223,13 +224,13 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         batchLaneSequences[batchLaneCount++] = sequence;
     }
 
-    private void append(SampleBatchEvent event) throws IOException {
-        int n = event.count;
+    private void append(SampleBatchEvent event, long header) throws IOException {
+        int n = SampleBatchEvent.count(header);
         if (n == 1) {
-            // A per-item commit: its sample is in the slot's own fields (SampleBatchEvent#id).
-            appendOne(event.id, event.timestamp, Double.doubleToRawLongBits(event.value));
+            // A per-item commit: its sample is in the slot's words (SampleBatchEvent, "Layout").
+            appendOne(SampleBatchEvent.id(header), event.timestamp(), event.valueBits());
         } else {
-            int[] ids = event.localIds;
+            int[] ids = event.localIds();
             int runs = 1;
             for (int k = 1; k < n; k++) {
                 if (ids[k] != ids[k - 1]) {
@@ -242,20 +243,19 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
             // and a checksum per sample as one-sample SAMPLES records. Runs of 3 or more stay SAMPLES
             // records (16 bytes a sample, and the head appends a run of one series at a time).
             if (runs * COMPACT_MAX_MEAN_RUN > n) {
-                appendCoalesced(event);
+                appendCoalesced(event, n);
             } else {
                 closeOpenRecord();
-                appendRuns(event);
+                appendRuns(event, n);
             }
         }
-        batchOrigins[batchEvents] = event.originNanos;
+        batchOrigins[batchEvents] = event.originNanos();
         batchCounts[batchEvents] = n;
         batchEvents++;
     }
 
-    private void appendRuns(SampleBatchEvent event) throws IOException {
-        int n = event.count;
-        int[] ids = event.localIds;
+    private void appendRuns(SampleBatchEvent event, int n) throws IOException {
+        int[] ids = event.localIds();
         int i = 0;
         while (i < n) {
             int id = ids[i];
@@ -263,7 +263,7 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
             while (j < n && ids[j] == id) {
                 j++;
             }
-            appendRun(id, event.timestamps, event.values, i, j);
+            appendRun(id, event.timestamps(), event.values(), i, j);
             i = j;
         }
     }
@@ -277,9 +277,8 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
      * reach the head and its readers, by {@link #closeOpenRecord}: at the end of the batch, before a
      * record of another kind, or when full. Until then nothing of it is visible or acknowledged.
      */
-    private void appendCoalesced(SampleBatchEvent event) throws IOException {
-        int n = event.count;
-        int[] ids = event.localIds;
+    private void appendCoalesced(SampleBatchEvent event, int n) throws IOException {
+        int[] ids = event.localIds();
         if (eventSeries.length < n) {
             eventSeries = new HeadSeries[Math.max(n, 2 * eventSeries.length)]; // grows to the event capacity once
         }
@@ -298,8 +297,8 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         if (openFrame < 0) {
             openRecord(n);
         }
-        long[] ts = event.timestamps;
-        double[] vs = event.values;
+        long[] ts = event.timestamps();
+        double[] vs = event.values();
         long minValid = head.bounds().appendMinValid(); // before it, the range is (being) compacted
         for (int k = 0; k < n; k++) {
             coalesce(series[k], ids[k], ts[k], Double.doubleToRawLongBits(vs[k]), minValid);

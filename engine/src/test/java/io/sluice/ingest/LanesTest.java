@@ -103,7 +103,7 @@ class LanesTest {
         System.out.println("LanesTest " + kind + " seed " + seed);
         SplittableRandom seeds = new SplittableRandom(seed);
         Checker[] checkers = {new Checker(0), new Checker(1)};
-        Lanes<Item> lanes = new Lanes<>(64, Item::new, kind, List.of(checkers), "lanes-test-", LONG_PARK);
+        Lanes<Item> lanes = new Lanes<>(64, size -> Item::new, kind, List.of(checkers), "lanes-test-", LONG_PARK);
         lanes.start();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Set<Integer> indices = ConcurrentHashMap.newKeySet();
@@ -175,7 +175,7 @@ class LanesTest {
     @Test
     void aReplacedLaneContinuesItsIndexSequences() throws Exception {
         Checker[] checkers = {new Checker(0)};
-        Lanes<Item> lanes = new Lanes<>(8, Item::new, WaitStrategyKind.BACKOFF, List.of(checkers), "lanes-seq-");
+        Lanes<Item> lanes = new Lanes<>(8, size -> Item::new, WaitStrategyKind.BACKOFF, List.of(checkers), "lanes-seq-");
         lanes.start();
         long[] last = new long[2];
         for (int round = 0; round < 2; round++) {
@@ -249,7 +249,7 @@ class LanesTest {
                 consumer.set(sliceOfThisThread());
             }
         };
-        Lanes<Item> lanes = new Lanes<>(8, Item::new, WaitStrategyKind.BACKOFF, List.of(checker), "lanes-slice-");
+        Lanes<Item> lanes = new Lanes<>(8, size -> Item::new, WaitStrategyKind.BACKOFF, List.of(checker), "lanes-slice-");
         lanes.start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
