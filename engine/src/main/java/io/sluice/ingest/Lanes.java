@@ -146,6 +146,8 @@ public final class Lanes<E> {
     /** See {@link #WAKE_WINDOW_NANOS}; 0 where consumers park at once. */
     private final long wakeWindowNanos;
     private final AtomicInteger sleepers = new AtomicInteger();
+    /** {@link #lag} waits so far (tests). */
+    private final java.util.concurrent.atomic.LongAdder lags = new java.util.concurrent.atomic.LongAdder();
     @SuppressWarnings("unchecked")
     private volatile Lane<E>[] lanes = (Lane<E>[]) new Lane<?>[0];
     private volatile boolean running = true;
@@ -182,6 +184,11 @@ public final class Lanes<E> {
             t.setDaemon(true);
             threads[c] = t;
         }
+    }
+
+    /** The {@link #LAG_BELOW} waits the consumers have made. */
+    long lags() {
+        return lags.sum();
     }
 
     /** Whether the consumer threads got {@link #CONSUMER_SLICE_NANOS} (false before they start, and off Linux). */
@@ -426,7 +433,8 @@ public final class Lanes<E> {
     }
 
     /** Waits {@link #LAG_NANOS} without reading anything a producer writes. */
-    private static void lag() {
+    private void lag() {
+        lags.increment();
         long until = System.nanoTime() + LAG_NANOS;
         while (System.nanoTime() - until < 0) {
             Thread.onSpinWait();

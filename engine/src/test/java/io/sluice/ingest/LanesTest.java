@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -201,6 +202,71 @@ class LanesTest {
         assertEquals(Lanes.laneOf(last[0]), Lanes.laneOf(last[1]), "the second thread took the retired index");
         assertEquals(Lanes.laneSequence(last[0]) + 20, Lanes.laneSequence(last[1]), "and continued its sequences");
         assertTrue(lanes.stop(10_000));
+    }
+
+    /**
+     * The wait after a small sweep ({@link Lanes#LAG_BELOW}): a commit that arrives alone, which the
+     * batch's first sweep takes, never waits; a batch whose second sweep takes a few events does.
+     */
+    @Test
+    void onlyASmallSweepAfterTheFirstWaits() throws Exception {
+        int items = 40;
+        AtomicReference<Lane<Item>> laneRef = new AtomicReference<>();
+        java.util.concurrent.Semaphore publishNext = new java.util.concurrent.Semaphore(0);
+        java.util.concurrent.atomic.AtomicBoolean streaming = new java.util.concurrent.atomic.AtomicBoolean();
+        Checker checker = new Checker(0) {
+            @Override
+            public void onEvent(Item e) {
+                super.onEvent(e);
+                if (streaming.get() && e.n < items + 3) {
+                    // Let the producer publish the next item and see it published before this sweep
+                    // ends: the next sweep of the batch then takes exactly one event.
+                    long seen = laneRef.get().ring().getCursor();
+                    publishNext.release();
+                    while (laneRef.get().ring().getCursor() == seen) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }
+        };
+        Lanes<Item> lanes = new Lanes<>(64, size -> Item::new, WaitStrategyKind.BACKOFF, List.of(checker), "lanes-lag-");
+        lanes.start();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread producer = new Thread(() -> {
+            try {
+                Lane<Item> lane = lanes.acquire();
+                laneRef.set(lane);
+                for (int k = 0; k < items + 4; k++) {
+                    if (k == items) {
+                        streaming.set(true); // from here each item is published while the previous is taken
+                    } else if (k > items) {
+                        publishNext.acquire();
+                    }
+                    long s = lane.ring().next();
+                    lane.ring().get(s).n = k;
+                    lane.ring().publish(s);
+                    lanes.signal();
+                    if (k < items) { // alone: the next only once this one is durable, and a while after
+                        while (lane.durable(0) < s) {
+                            Thread.onSpinWait();
+                        }
+                        assertEquals(0, lanes.lags(), "item " + k + " arrived alone, and its batch waited");
+                        LockSupport.parkNanos(200_000);
+                    }
+                }
+                while (lane.durable(0) < lane.ring().getCursor()) {
+                    Thread.onSpinWait();
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "lanes-lag-producer");
+        producer.start();
+        producer.join(TimeUnit.SECONDS.toMillis(60));
+        assertTrue(lanes.stop(10_000));
+        assertNull(failure.get(), String.valueOf(failure.get()));
+        assertNull(checker.error, checker.error);
+        assertTrue(lanes.lags() >= 3, "a batch of sweeps of one event each waited " + lanes.lags() + " times");
     }
 
     @TempDir
