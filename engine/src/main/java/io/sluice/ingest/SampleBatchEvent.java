@@ -17,8 +17,8 @@ import com.lmax.disruptor.EventFactory;
  * passing a line costs 70 to 100 ns in its fast state and 400 ns in its slow one, which held every
  * ring of one line per item at about 4 M items/s (docs/architecture.md, "Slots packed two to a
  * cache line"). An event of more samples keeps them in the slot object's own arrays, which a
- * publish fills and never reallocates once grown; the object's fields change only then, so no
- * publish writes the object itself and it needs no padding.
+ * publish fills; the object's own fields change only the first times a publish grows the arrays,
+ * so the object needs no padding.
  *
  * <p>Threading: written by the publisher between {@code next()} and {@code publish()}, then read
  * by the handlers; the ring's sequences order the two.
