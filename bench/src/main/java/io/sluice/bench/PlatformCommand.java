@@ -37,10 +37,11 @@ import java.util.concurrent.locks.LockSupport;
  *       least one of these.</li>
  *   <li><b>handoffs</b>: two spinning threads pass a counter back and forth through two volatile
  *       longs on cache lines of their own, and the round trip is timed over each 1,000 passes: two
- *       cache-line transfers between the cores the threads run on. A per-item commit costs at least
- *       one such transfer each way (the producer writes the slot, the handler reads it), so this is
- *       the machine's bound under {@code load --batch 1}. On a VM it moves with where the host
- *       runs the vCPUs (docs/benchmarks.md, "Batch and per-item commits").</li>
+ *       cache-line transfers between the cores the threads run on. Per-item commits pass their ring's
+ *       lines the same way (the producer writes a slot, the handler reads it; the engine packs two
+ *       slots to a line), so this sizes the machine's bound under {@code load --batch 1}. On a VM it
+ *       moves with where the host runs the vCPUs (docs/benchmarks.md, "Batch and per-item
+ *       commits").</li>
  * </ul>
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
