@@ -31,6 +31,8 @@ public final class HeadSeries extends XorEncoder {
     private static final VarHandle OUT_OF_ORDER;
     private static final VarHandle DUPLICATES;
     private static final VarHandle LOGGED;
+    private static final VarHandle OPEN_FROM;
+    private static final VarHandle OPEN_TO;
     private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
 
     static {
@@ -45,6 +47,8 @@ public final class HeadSeries extends XorEncoder {
             OUT_OF_ORDER = l.findVarHandle(HeadSeries.class, "outOfOrder", long.class);
             DUPLICATES = l.findVarHandle(HeadSeries.class, "duplicates", long.class);
             LOGGED = l.findVarHandle(HeadSeries.class, "logged", boolean.class);
+            OPEN_FROM = l.findVarHandle(HeadSeries.class, "openFrom", long.class);
+            OPEN_TO = l.findVarHandle(HeadSeries.class, "openTo", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -77,6 +81,18 @@ public final class HeadSeries extends XorEncoder {
     private long duplicates;
     @SuppressWarnings("unused") // through LOGGED
     private boolean logged;
+    /**
+     * The WAL position of the record that holds the open chunk's first sample ({@link Long#MIN_VALUE}
+     * if replay appended it: not known), or {@link Long#MAX_VALUE} before the series' first sample.
+     */
+    @SuppressWarnings("unused") // through OPEN_FROM
+    private long openFrom = Long.MAX_VALUE;
+    /**
+     * The WAL position of the record that holds the open chunk's newest sample ({@link Long#MAX_VALUE}
+     * if replay appended it), or {@link Long#MIN_VALUE} before the series' first sample.
+     */
+    @SuppressWarnings("unused") // through OPEN_TO
+    private long openTo = Long.MIN_VALUE;
 
     HeadSeries(long ref, OpenChunkArena arena) {
         this.ref = ref;
@@ -172,6 +188,38 @@ public final class HeadSeries extends XorEncoder {
         LAST_CHUNK.setOpaque(this, HeadChunkDescriptor.NO_PREVIOUS);
         CHUNKS.setOpaque(this, 0);
         endChange();
+    }
+
+    /**
+     * Writer, before each append: the sample is in the WAL record at {@code position} ({@link
+     * ShardHead#UNKNOWN_POSITION} in replay), and {@code starts} says it is the open chunk's first.
+     * The first position is stored with release after the cut that emptied the chunk, so a reader
+     * that sees it also sees that cut's chunk committed to the chunk log.
+     */
+    void walSpan(boolean starts, long position) {
+        if (starts) {
+            OPEN_FROM.setRelease(this, position == ShardHead.UNKNOWN_POSITION ? Long.MIN_VALUE : position);
+        }
+        OPEN_TO.setOpaque(this, position);
+    }
+
+    /**
+     * The WAL position of the record holding the open chunk's first sample: {@link Long#MIN_VALUE}
+     * when replay appended it, {@link Long#MAX_VALUE} before the series' first sample. A reader may
+     * see an older position (of a chunk since cut), never a newer one before the cut's chunk is in
+     * the chunk log. Any thread.
+     */
+    public long openFrom() {
+        return (long) OPEN_FROM.getAcquire(this);
+    }
+
+    /**
+     * The WAL position of the record holding the open chunk's newest sample: {@link Long#MAX_VALUE}
+     * when replay appended it, {@link Long#MIN_VALUE} before the series' first sample. Every append
+     * that happened before a reader's read is covered. Any thread.
+     */
+    public long openTo() {
+        return (long) OPEN_TO.getOpaque(this);
     }
 
     /** Writer: counts rejected samples. */

@@ -31,6 +31,8 @@ public final class ShardHead implements AutoCloseable {
     private static final VarHandle SERIES = MethodHandles.arrayElementVarHandle(HeadSeries[].class);
     private static final int PAGE_BITS = 12;
     private static final int PAGE_SIZE = 1 << PAGE_BITS;
+    /** The WAL position of replayed samples: not known, so truncation treats them as anywhere. */
+    public static final long UNKNOWN_POSITION = Long.MAX_VALUE;
 
     private final int shard;
     private final long chunkRange;
@@ -39,6 +41,8 @@ public final class ShardHead implements AutoCloseable {
     private volatile HeadSeries[][] pages = new HeadSeries[16][];
     private volatile int seriesCount;
     private HeadChunkLog chunks;
+    /** The WAL position of the record whose samples {@link #append} gets now. Writer only. */
+    private long walPosition = UNKNOWN_POSITION;
     /** Chunks whose {@code previous} field points at a chunk repair padded: the chain goes on here. */
     private volatile Long2LongHashMap relinks;
 
@@ -141,6 +145,17 @@ public final class ShardHead implements AutoCloseable {
     }
 
     /**
+     * The handler, before it appends a record's samples: they are in the WAL record at {@code
+     * position}. Each series notes the positions of its open chunk's first and newest records, so
+     * that WAL truncation decodes only the part of a departing segment that open chunks reach
+     * ({@link HeadSeries#openFrom}). Replay never calls it: its samples are at an unknown position,
+     * which truncation treats as anywhere. Writer only.
+     */
+    public void walPosition(long position) {
+        walPosition = position;
+    }
+
+    /**
      * Appends a sample the WAL has committed: cuts the open chunk first if Prometheus' rule says so.
      * Writer only; {@code t} is after every sample of the series.
      */
@@ -154,9 +169,11 @@ public final class ShardHead implements AutoCloseable {
         long nextAt = ChunkCutRule.nextAtBeforeAppend(n, s.firstTimestamp(), s.lastTimestamp(), s.nextAt, t, chunkRange);
         if (ChunkCutRule.cutBeforeAppend(n, nextAt, t)) {
             cut(s);
+            n = 0;
             nextAt = ChunkCutRule.rangeForTimestamp(t, chunkRange);
         }
         s.nextAt = nextAt;
+        s.walSpan(n == 0, walPosition);
         s.append(t, valueBits);
         s.publish(s.numSamples(), t);
     }

@@ -411,7 +411,7 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         if (hook != null) {
             hook.run();
         }
-        wal.commit(frame, bodyLength);
+        head.walPosition(wal.commit(frame, bodyLength));
         // The record is committed: only now do its samples reach the head and its readers.
         HeadSeries[] series = openSeries;
         long[] ts = openTimestamps;
@@ -473,7 +473,7 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
             if (hook != null) {
                 hook.run();
             }
-            wal.commit(frame, bodyLength);
+            head.walPosition(wal.commit(frame, bodyLength));
             s.accept(last, lastBits);
             // The record is committed: now the head (and so readers) get its samples.
             int at = SamplesRecord.sampleOffset(body, 0);

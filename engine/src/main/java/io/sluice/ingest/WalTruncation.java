@@ -29,13 +29,14 @@ import java.util.concurrent.Callable;
  * sealed segments go, and what the head still needs from them goes into a checkpoint first.
  *
  * <ol>
- *   <li>Read every series' persisted max time (the newest chunk it wrote to the head-chunk log),
- *       then the chunk log's committed position, and force the chunk log up to it: every sample at
+ *   <li>Read every series' open-chunk span in the WAL ({@link Reach}) and persisted max time (the
+ *       newest chunk it wrote to the head-chunk log), then the chunk log's committed position, and force the chunk log up to it: every sample at
  *       or before a series' persisted max time is now on disk in a chunk.</li>
  *   <li>Write {@code <base>.ckpt}: a state frame with that forced position, a SERIES record for
  *       every series in the WAL, and, from the previous checkpoint and the segments that go, every
  *       sample newer than its series' persisted max time (the samples of chunks still open), as
- *       COMPACT records. Samples older than the retention cutoff are left out.</li>
+ *       COMPACT records. Samples older than the retention cutoff are left out. Only the records
+ *       that open chunks may reach are decoded ({@link Reach}).</li>
  *   <li>Delete the previous checkpoint, unmap the segments and retire them into the shard's pool of
  *       spares (renamed to {@code <base>.free}, for the preparer to recycle; deleted when the pool
  *       is full), force the directory.</li>
@@ -68,6 +69,9 @@ final class WalTruncation implements Callable<Void> {
     /** Passes over the departing samples, and truncations: what tests count. */
     static final java.util.concurrent.atomic.LongAdder PASSES = new java.util.concurrent.atomic.LongAdder();
     static final java.util.concurrent.atomic.LongAdder TRUNCATIONS = new java.util.concurrent.atomic.LongAdder();
+    /** Bytes of departing segments that no open chunk reached, so not decoded; checkpoints not read. For tests. */
+    static final java.util.concurrent.atomic.LongAdder SKIPPED_BYTES = new java.util.concurrent.atomic.LongAdder();
+    static final java.util.concurrent.atomic.LongAdder CHECKPOINTS_SKIPPED = new java.util.concurrent.atomic.LongAdder();
     /** One per retention thread: truncations of one thread run one at a time. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -103,16 +107,22 @@ final class WalTruncation implements Callable<Void> {
             int limit = registry.idLimit(shard);
             Scratch scratch = SCRATCH.get().perSeries(limit);
             long[] persisted = scratch.persisted;
+            Reach reach = new Reach(gone, gone.length > 0 ? gone[0].basePosition() : base);
             for (int id = 0; id < limit; id++) {
                 HeadSeries s = head.get(id);
-                persisted[id] = s == null ? Long.MIN_VALUE : s.persistedMaxTime();
+                if (s == null) {
+                    persisted[id] = Long.MIN_VALUE; // no sample of it in the WAL yet
+                    continue;
+                }
+                reach.add(s.openFrom(), s.openTo()); // before the persisted max time: see Reach
+                persisted[id] = s.persistedMaxTime();
             }
             long forced = head.chunkLog().forceTo(head.chunkLog().committed());
             LoggedSeries logged = new LoggedSeries(limit, scratch);
             Path written;
             try {
                 written = Checkpoints.write(fs, dir, shard, shardCount, base, forced, logged,
-                    new KeptSamples(fs, persisted, limit));
+                    new KeptSamples(fs, persisted, limit, reach));
             } finally {
                 logged.release(); // the thread's arrays must not keep labels alive
                 scratch.start(null, 0); // nor its encoded records this truncation's samples, failed or not
@@ -177,6 +187,58 @@ final class WalTruncation implements Callable<Void> {
         }
     }
 
+    /**
+     * Where in the departing log open chunks have samples: for each departing segment, the position
+     * of the first record that an open chunk's samples may be in ({@link Long#MAX_VALUE}: none), and
+     * whether any open chunk starts before them (in the previous checkpoint). Built from each
+     * series' {@link HeadSeries#openFrom} and {@link HeadSeries#openTo}, which are read before its
+     * persisted max time and before the chunk log is forced:
+     *
+     * <ul>
+     *   <li>A sample of a departing segment that is not in a series' open chunk when the positions
+     *       are read was cut into a chunk before they were read (the first position changes only
+     *       after a cut, stored with release), so the chunk log forced afterwards holds it: no record
+     *       before the positions found needs decoding.</li>
+     *   <li>A sample in an open chunk lies between its first and newest positions as read: the newest
+     *       was stored before the segment was sealed and handed over, and positions only grow; a
+     *       first position read stale is older, which only widens the span.</li>
+     *   <li>Replay appends at an unknown position, which spans everything (until the chunk is cut).</li>
+     * </ul>
+     *
+     * The records that are decoded still keep only the samples newer than their series' persisted max
+     * time, as before: the reach only spares reading what that test would drop.
+     */
+    static final class Reach {
+        private final WalSegment[] gone;
+        /** Where the departing log starts: the previous checkpoint's samples are all before it. */
+        private final long start;
+        final long[] from;
+        boolean before;
+
+        Reach(WalSegment[] gone, long start) {
+            this.gone = gone;
+            this.start = start;
+            this.from = new long[gone.length];
+            java.util.Arrays.fill(from, Long.MAX_VALUE);
+        }
+
+        /** One series' open chunk spans the WAL positions {@code first} to {@code last} (empty if first > last). */
+        void add(long first, long last) {
+            if (first > last) {
+                return;
+            }
+            if (first < start) {
+                before = true;
+            }
+            for (int i = 0; i < gone.length; i++) {
+                WalSegment g = gone[i];
+                if (first < g.endPosition() && last >= g.basePosition()) {
+                    from[i] = Math.min(from[i], Math.max(first, g.basePosition()));
+                }
+            }
+        }
+    }
+
     /** Receives one record's worth of kept samples. */
     private interface RecordSink {
         void record(long[] refs, long[] timestamps, long[] valueBits, int n) throws IOException;
@@ -194,10 +256,13 @@ final class WalTruncation implements Callable<Void> {
         /** Ids below it have an entry in {@link #persisted} (the array may be longer: it is reused). */
         private final int limit;
 
-        KeptSamples(WalFileSystem fs, long[] persisted, int limit) {
+        private final Reach reach;
+
+        KeptSamples(WalFileSystem fs, long[] persisted, int limit, Reach reach) {
             this.fs = fs;
             this.persisted = persisted;
             this.limit = limit;
+            this.reach = reach;
         }
 
         private boolean keep(long ref, long ts) {
@@ -218,10 +283,22 @@ final class WalTruncation implements Callable<Void> {
                 }
             };
             if (previous != null) {
-                Checkpoints.forEachFrame(fs, previous, reader);
+                if (reach.before) {
+                    Checkpoints.forEachFrame(fs, previous, reader);
+                } else {
+                    CHECKPOINTS_SKIPPED.increment();
+                }
             }
-            for (WalSegment g : gone) {
-                Checkpoints.forEachFrame(g.mapping().buffer(), (int) g.size(), reader);
+            for (int i = 0; i < gone.length; i++) {
+                WalSegment g = gone[i];
+                long from = reach.from[i];
+                if (from == Long.MAX_VALUE) {
+                    SKIPPED_BYTES.add(g.size());
+                    continue;
+                }
+                int offset = (int) (Math.max(from, g.basePosition()) - g.basePosition());
+                SKIPPED_BYTES.add(offset);
+                Checkpoints.forEachFrame(g.mapping().buffer(), (int) g.size(), offset, reader);
             }
         }
 

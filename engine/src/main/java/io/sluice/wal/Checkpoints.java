@@ -229,6 +229,15 @@ public final class Checkpoints {
      * by this engine, so frames are trusted; the state frame and the end marker are not passed on.
      */
     public static void forEachFrame(DirectBuffer buf, int limit, FrameReader reader) throws IOException {
+        forEachFrame(buf, limit, 0, reader);
+    }
+
+    /**
+     * As {@link #forEachFrame(DirectBuffer, int, FrameReader)}, for the frames at offset {@code from}
+     * or after only: the ones before are stepped over by their length, never handed to {@code
+     * reader}.
+     */
+    public static void forEachFrame(DirectBuffer buf, int limit, int from, FrameReader reader) throws IOException {
         int off = SegmentDescriptor.HEADER_LENGTH;
         while (off + FrameDescriptor.HEADER_LENGTH <= limit) {
             int len = buf.getInt(off + LENGTH_OFFSET);
@@ -239,7 +248,7 @@ public final class Checkpoints {
             if (type == TYPE_END) {
                 return;
             }
-            if (type != TYPE_CHECKPOINT_STATE) {
+            if (type != TYPE_CHECKPOINT_STATE && off >= from) {
                 reader.frame(type, buf, off + BODY_OFFSET, len);
             }
             off += framedLength(len);
