@@ -10,7 +10,8 @@ import java.lang.invoke.VarHandle;
  * One series of one shard's head: its open XOR chunk (this object is the encoder; the bytes live in
  * the shard's {@link OpenChunkArena}), the position of its newest full chunk in the head-chunk log
  * (older ones are reached through each chunk's {@code previous} field), and its counters. One Java
- * object per series, whatever its samples and chunks: about 180 bytes of heap (docs/benchmarks.md).
+ * object per series, whatever its samples and chunks (with its postings, 287 bytes of heap per active
+ * series: docs/benchmarks.md, "Heap (head build)").
  *
  * <p>Readers see a consistent view through {@link #version}, a seqlock counter: the writer makes it
  * odd while it cuts, grows or moves the open chunk and even again after; {@link #snapshot} copies
