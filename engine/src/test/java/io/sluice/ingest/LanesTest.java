@@ -206,10 +206,13 @@ class LanesTest {
 
     /**
      * The wait after a small sweep ({@link Lanes#LAG_BELOW}): a commit that arrives alone, which the
-     * batch's first sweep takes, never waits; a batch whose second sweep takes a few events does.
+     * batch's first sweep takes, never waits; a batch whose second sweep takes a few events does. It
+     * spins while the producer and the consumer have a processor each, and yields when they
+     * outnumber the processors.
      */
-    @Test
-    void onlyASmallSweepAfterTheFirstWaits() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} processor(s)")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 64})
+    void onlyASmallSweepAfterTheFirstWaits(int processors) throws Exception {
         int items = 40;
         AtomicReference<Lane<Item>> laneRef = new AtomicReference<>();
         java.util.concurrent.Semaphore publishNext = new java.util.concurrent.Semaphore(0);
@@ -230,6 +233,7 @@ class LanesTest {
             }
         };
         Lanes<Item> lanes = new Lanes<>(64, size -> Item::new, WaitStrategyKind.BACKOFF, List.of(checker), "lanes-lag-");
+        lanes.processors(processors);
         lanes.start();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread producer = new Thread(() -> {
@@ -267,6 +271,8 @@ class LanesTest {
         assertNull(failure.get(), String.valueOf(failure.get()));
         assertNull(checker.error, checker.error);
         assertTrue(lanes.lags() >= 3, "a batch of sweeps of one event each waited " + lanes.lags() + " times");
+        // One lane and one consumer: on one processor they cannot both run, on 64 they can.
+        assertEquals(processors == 1 ? lanes.lags() : 0, lanes.lagYields(), "waits that yielded");
     }
 
     @TempDir
