@@ -30,8 +30,9 @@ import java.util.concurrent.Callable;
  *
  * <ol>
  *   <li>Read every series' open-chunk span in the WAL ({@link Reach}) and persisted max time (the
- *       newest chunk it wrote to the head-chunk log), then the chunk log's committed position, and force the chunk log up to it: every sample at
- *       or before a series' persisted max time is now on disk in a chunk.</li>
+ *       newest chunk it wrote to the head-chunk log), then the chunk log's committed position, and
+ *       force the chunk log up to it: every sample at or before a series' persisted max time is now
+ *       on disk in a chunk.</li>
  *   <li>Write {@code <base>.ckpt}: a state frame with that forced position, a SERIES record for
  *       every series in the WAL, and, from the previous checkpoint and the segments that go, every
  *       sample newer than its series' persisted max time (the samples of chunks still open), as
@@ -203,6 +204,9 @@ final class WalTruncation implements Callable<Void> {
      *       was stored before the segment was sealed and handed over, and positions only grow; a
      *       first position read stale is older, which only widens the span.</li>
      *   <li>Replay appends at an unknown position, which spans everything (until the chunk is cut).</li>
+     *   <li>A series whose next chunk starts while the positions are read may show that chunk's first
+     *       position with its previous newest one, an empty span: that chunk's records are all in the
+     *       current segment, after the departing ones, and the chunk before it was cut.</li>
      * </ul>
      *
      * The records that are decoded still keep only the samples newer than their series' persisted max
