@@ -300,7 +300,7 @@ final class WalTruncation implements Callable<Void> {
                     SKIPPED_BYTES.add(g.size());
                     continue;
                 }
-                int offset = (int) (Math.max(from, g.basePosition()) - g.basePosition());
+                int offset = (int) (from - g.basePosition()); // Reach.add keeps it within the segment
                 SKIPPED_BYTES.add(offset);
                 Checkpoints.forEachFrame(g.mapping().buffer(), (int) g.size(), offset, reader);
             }
