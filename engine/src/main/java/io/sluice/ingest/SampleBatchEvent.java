@@ -42,9 +42,9 @@ public final class SampleBatchEvent {
     /** Index of this slot's header in {@link #words}. */
     private final int at;
     private final int capacity;
-    int[] localIds;
-    long[] timestamps;
-    double[] values;
+    private int[] localIds;
+    private long[] timestamps;
+    private double[] values;
 
     /**
      * The slots of one ring: each call of the factory returns the next slot, its words after the
