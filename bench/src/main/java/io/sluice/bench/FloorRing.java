@@ -4,6 +4,7 @@ import com.lmax.disruptor.RingBuffer;
 import io.sluice.engine.Appender;
 import io.sluice.engine.Labels;
 import io.sluice.engine.WaitStrategyKind;
+import io.sluice.ingest.CommitClock;
 import io.sluice.ingest.Lane;
 import io.sluice.ingest.Lanes;
 import io.sluice.ingest.SampleBatchEvent;
@@ -159,6 +160,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         private int at;
         private final long[] origins;
         private final int[] counts;
+        private final CommitClock.Carry carry = new CommitClock.Carry();
         private int events;
         private final int mappedSize = store == null ? 0 : store.capacity() / RECORD * RECORD;
         private int mappedAt;
@@ -235,8 +237,11 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         private void flush() {
             long now = System.nanoTime();
             for (int i = 0; i < events; i++) {
-                recorder.recordValueWithCount(Math.min(TimeUnit.HOURS.toNanos(1), Math.max(0, now - origins[i])),
-                    counts[i]);
+                long weight = carry.weigh(origins[i], counts[i]); // as the shard handler (CommitClock)
+                if (weight > 0) {
+                    recorder.recordValueWithCount(Math.min(TimeUnit.HOURS.toNanos(1), Math.max(0, now - origins[i])),
+                        weight);
+                }
             }
             events = 0;
         }
@@ -251,11 +256,12 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         private long last = -1;
         private Lane<SampleBatchEvent> lane;
         private RingBuffer<SampleBatchEvent> ring;
+        private final CommitClock clock = new CommitClock(1); // latency origins as the engine's appender reads them
 
         @Override
         public void add(long ref, long timestamp, double value) {
             if (staged == capacity) {
-                publish(System.nanoTime(), true);
+                publish(clock.origin(0, staged));
             }
             ids[staged] = (int) ref;
             timestamps[staged] = timestamp;
@@ -270,7 +276,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         @Override
         public long commit() {
             if (staged > 0) {
-                publish(System.nanoTime(), true);
+                publish(clock.origin(0, staged));
             }
             return last;
         }
@@ -278,13 +284,13 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
         @Override
         public long commit(long originNanos) {
             if (staged > 0) {
-                publish(originNanos, false);
+                publish(originNanos);
             }
             return last;
         }
 
-        /** As the engine's appender: {@code now} says whether the origin is the clock at this publish. */
-        private void publish(long originNanos, boolean now) {
+        /** As the engine's appender: publish, then the fence and wake-up check ({@link Lanes#afterPublish}). */
+        private void publish(long originNanos) {
             if (ring == null) {
                 lane = lanes.acquire(); // the publishing thread's ring, as the engine's appender takes it
                 ring = lane.ring();
@@ -292,7 +298,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
             long seq = ring.next();
             ring.get(seq).fill(0, ids, timestamps, values, 0, staged, originNanos); // the engine's slot, as it fills it
             ring.publish(seq);
-            lanes.signal(lane, originNanos, now);
+            lanes.afterPublish();
             staged = 0;
             last = lane.sequence(seq);
         }

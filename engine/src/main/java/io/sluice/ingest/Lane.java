@@ -40,20 +40,9 @@ public final class Lane<E> {
     private final Sequence[] taken;
     private final AtomicLongArray positions;
     private final Thread producer;
-    /**
-     * Element {@link #LAST_PUBLISH} holds the producer's clock at (or before) its last publish, for
-     * {@link Lanes#signal(Lane, long, boolean)}; producer thread only. Starts an hour back: the first
-     * publish always checks. It is written on every publish, so it lives in an array of its own with
-     * at least 64 bytes of it on either side, where no other object's bytes (this lane's fields, which
-     * the consumers read on every sweep) share its cache line.
-     */
-    private final long[] producerLocal = new long[2 * LAST_PUBLISH + 1];
-    private static final int LAST_PUBLISH = 8;
-
     Lane(int index, long base, Thread producer, int size, EventFactory<E> factory, int consumers) {
         this.index = index;
         this.producer = producer;
-        producerLocal[LAST_PUBLISH] = System.nanoTime() - java.util.concurrent.TimeUnit.HOURS.toNanos(1);
         this.base = base;
         this.ring = RingBuffer.createSingleProducer(factory, size, new BusySpinWaitStrategy());
         this.taken = new Sequence[consumers];
@@ -66,15 +55,6 @@ public final class Lane<E> {
             positions.set(c * STRIDE, -1);
             positions.set(c * STRIDE + DURABLE, -1);
         }
-    }
-
-    /** The producer's clock at (or before) its last publish. Producer thread only. */
-    long lastPublishNanos() {
-        return producerLocal[LAST_PUBLISH];
-    }
-
-    void lastPublishNanos(long nanos) {
-        producerLocal[LAST_PUBLISH] = nanos;
     }
 
     /** This lane's number, the low bits of every sequence published through it. */

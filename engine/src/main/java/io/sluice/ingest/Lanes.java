@@ -25,20 +25,19 @@ import java.util.function.IntFunction;
  *
  * <p><b>Waiting.</b> A consumer with nothing to take waits as its {@link WaitStrategyKind} says:
  * spinning, then yielding, then parking. A consumer about to park counts itself in a shared
- * counter (an atomic increment, a full fence) and looks at every lane once more; a publisher, after
- * its publish (a release store), issues a full fence and reads the counter ({@link #signal}). Of two
- * fenced store-then-load pairs one always sees the other's store, so either the consumer sees the
- * event or the publisher sees the sleeper and unparks it: no wake-up is lost. A publish that finds
- * nobody asleep costs the fence and one read, and most publishes need not even that: a consumer
- * parks only after {@link #SPIN_NANOS} + {@link #YIELD_NANOS} without an event, and it takes every
- * lane's events, so while a producer's previous publish is younger than {@link #WAKE_WINDOW_NANOS}
- * (50 us less than that) no consumer can have parked since it ({@link #signal(Lane, long,
- * boolean)}). That fence was a fifth of a one-sample commit's cost (docs/benchmarks.md). Strategies
- * whose consumers never park on a wake-up ({@code SLEEPING}, {@code YIELDING}, {@code BUSY_SPIN})
- * skip the check altogether. Parks are also bounded ({@link #MAX_PARK_NANOS}), and each idle turn
- * calls {@link Consumer#idle}, which is where a consumer does work that is due by the clock (an
- * interval force). A yield that stalls (another thread had the CPU) turns the next yields into
- * short timed sleeps for a while ({@link #NAP_NANOS}).
+ * counter (an atomic increment, a full fence), looks at every lane once more, and then keeps looking
+ * for {@link #VISIBILITY_NANOS} before it parks; a publisher, after its publish (a release store),
+ * reads the counter, with no fence, and unparks the consumers if it is not zero
+ * ({@link #afterPublish}). A publisher that read zero read it before the increment was visible, so its
+ * publish had already left its thread (a store waits in the processor's store buffer, which drains
+ * in far less than {@link #VISIBILITY_NANOS}; a thread switch drains it too) and the consumer's
+ * last look sees it: no wake-up is lost, and a publish that finds nobody asleep costs one read of a
+ * line that changes only when a consumer parks. The fence a publisher would otherwise need was a
+ * fifth of a one-sample commit's cost (docs/benchmarks.md). Strategies whose consumers never park on
+ * a wake-up ({@code SLEEPING}, {@code YIELDING}, {@code BUSY_SPIN}) skip the read. Parks are also
+ * bounded ({@link #MAX_PARK_NANOS}), and each idle turn calls {@link Consumer#idle}, which is where
+ * a consumer does work that is due by the clock (an interval force). A yield that stalls (another
+ * thread had the CPU) turns the next yields into short timed sleeps for a while ({@link #NAP_NANOS}).
  *
  * <p>A lane belongs to a producer thread ({@link #acquire}): the Disruptor's single-producer ring
  * is one thread's, and a thread's appenders publish one after another anyway. Once its thread has
@@ -65,11 +64,11 @@ public final class Lanes<E> {
     /** SLEEPING: the park of each idle turn once past spinning and yielding; no publisher wakes it. */
     static final long SLEEP_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     /**
-     * A publish this soon after the same producer's previous one needs no wake-up check under the
-     * phased strategies: no consumer parks within {@code SPIN_NANOS + YIELD_NANOS} of taking an event;
-     * the 50 us left over covers the time a store takes to become visible many times over.
+     * How long a consumer about to park keeps looking at the lanes after counting itself a sleeper: a
+     * bound, with a wide margin, on the time a publish takes to become visible to it once its
+     * producer has read the sleeper count without a fence (class comment, "Waiting").
      */
-    static final long WAKE_WINDOW_NANOS = SPIN_NANOS + YIELD_NANOS - TimeUnit.MICROSECONDS.toNanos(50);
+    static final long VISIBILITY_NANOS = TimeUnit.MICROSECONDS.toNanos(10);
     /**
      * A yield that returns this much later was a turn handed to another runnable thread on the
      * consumer's CPU: see {@link #NAP_NANOS}.
@@ -85,7 +84,7 @@ public final class Lanes<E> {
      * thread keeps the CPU the same way. A timed sleep ends in a wake-up, which looks for an idle
      * CPU and, with the consumer's short slice ({@link #CONSUMER_SLICE_NANOS}), preempts the thread
      * it finds running (docs/benchmarks.md, "Where the tail comes from"). It is not a park awaiting a
-     * signal: nobody needs to wake it, so the wake window's reasoning does not change.
+     * signal: nobody needs to wake it.
      */
     static final long NAP_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     /** How long after a stalled yield the yielding turns nap instead ({@link #NAP_NANOS}). */
@@ -150,8 +149,6 @@ public final class Lanes<E> {
     private final Thread[] threads;
     /** Whether a consumer ever parks waiting for a publish (and so whether publishes must check). */
     private final boolean wakeable;
-    /** See {@link #WAKE_WINDOW_NANOS}; 0 where consumers park at once. */
-    private final long wakeWindowNanos;
     private final AtomicInteger sleepers = new AtomicInteger();
     /** {@link #lag} waits so far (tests). */
     private final java.util.concurrent.atomic.LongAdder lags = new java.util.concurrent.atomic.LongAdder();
@@ -187,7 +184,6 @@ public final class Lanes<E> {
         this.waitStrategy = waitStrategy;
         this.wakeable = waitStrategy == WaitStrategyKind.BACKOFF || waitStrategy == WaitStrategyKind.BACKOFF_PARK
             || waitStrategy == WaitStrategyKind.BLOCKING;
-        this.wakeWindowNanos = waitStrategy == WaitStrategyKind.BLOCKING ? 0 : WAKE_WINDOW_NANOS;
         this.threads = new Thread[this.consumers.size()];
         for (int c = 0; c < threads.length; c++) {
             int index = c;
@@ -317,30 +313,11 @@ public final class Lanes<E> {
     }
 
     /**
-     * After a publish on {@code lane} by its producer: wakes the consumers if one may be parked.
-     *
-     * @param publishNanos the producer's clock at the publish, or any earlier time (an origin)
-     * @param exact        whether {@code publishNanos} is the clock read just before this publish;
-     *                     only then may the check be skipped
+     * After a publish by a producer: wakes the consumers if one is parked or about to park. No fence:
+     * see the class comment ("Waiting") for why none is needed.
      */
-    public void signal(Lane<E> lane, long publishNanos, boolean exact) {
-        if (!wakeable) {
-            return;
-        }
-        long previous = lane.lastPublishNanos();
-        if (publishNanos - previous > 0) {
-            lane.lastPublishNanos(publishNanos); // never later than the publish: a conservative record
-        }
-        if (exact && publishNanos - previous < wakeWindowNanos) {
-            return; // no consumer can have parked since the previous publish
-        }
-        signal();
-    }
-
-    /** Wakes the consumers if any is parked (a fence and a read otherwise). */
-    public void signal() {
-        VarHandle.fullFence();
-        if (sleepers.get() > 0) {
+    public void afterPublish() {
+        if (wakeable && sleepers.get() > 0) {
             for (Thread t : threads) {
                 LockSupport.unpark(t); // a consumer that is not parked keeps the permit: one spare turn
             }
@@ -548,7 +525,7 @@ public final class Lanes<E> {
                     return System.nanoTime() - now > YIELD_STALL_NANOS ? now + NAP_WINDOW_NANOS : napUntil;
                 }
                 if (waitStrategy == WaitStrategyKind.SLEEPING) {
-                    LockSupport.parkNanos(this, SLEEP_NANOS); // nobody signals: a publish costs nothing
+                    LockSupport.parkNanos(this, SLEEP_NANOS); // nobody wakes it: a publish costs nothing
                 } else {
                     park(c);
                 }
@@ -557,11 +534,18 @@ public final class Lanes<E> {
     }
 
     private void park(int c) {
-        sleepers.incrementAndGet();
+        sleepers.incrementAndGet(); // a full fence: publishes from here on see it
         try {
-            if (!hasWork(c)) {
-                LockSupport.parkNanos(this, maxParkNanos);
-            }
+            // A publish whose producer read the counter before the increment was visible may still
+            // be on its way out of that producer's store buffer: look until it must have arrived.
+            long until = System.nanoTime() + VISIBILITY_NANOS;
+            do {
+                if (hasWork(c)) {
+                    return;
+                }
+                Thread.onSpinWait();
+            } while (System.nanoTime() - until < 0);
+            LockSupport.parkNanos(this, maxParkNanos);
         } finally {
             sleepers.decrementAndGet();
         }

@@ -26,6 +26,8 @@ import com.lmax.disruptor.EventFactory;
 public final class SampleBatchEvent {
     /** Shard value of an empty slot: a slot claimed and published without samples (never stale ones). */
     public static final int EMPTY = -1;
+    /** The latency origin of a commit that did not read the clock ({@link CommitClock}): recorded with a later one. */
+    public static final long NO_ORIGIN = Long.MIN_VALUE;
     /** Longs a slot takes in its ring's shared array. */
     static final int WORDS = 4;
     /** Longs before the first slot's and after the last slot's: 128 bytes, so no other object shares their lines. */

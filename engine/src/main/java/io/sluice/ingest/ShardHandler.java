@@ -103,6 +103,9 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
     private final int[] batchCounts;
     private int batchEvents;
     private final long[] unforcedOrigins;
+    // The samples of events that carry no latency origin, counted with the next that does (CommitClock).
+    private final CommitClock.Carry appendedCarry = new CommitClock.Carry();
+    private final CommitClock.Carry durableCarry = new CommitClock.Carry();
     private final int[] unforcedCounts;
     private int unforcedEvents;
     // The producers' rings, and those this batch took events from, with how far. A force makes
@@ -521,7 +524,11 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         try {
             for (int e = 0; e < batchEvents; e++) {
                 // Under NONE the durable histogram is the appended one (LatencyRecorders): one record.
-                latency.recordAppended(now - batchOrigins[e], batchCounts[e]);
+                long origin = batchOrigins[e];
+                long weight = appendedCarry.weigh(origin, batchCounts[e]); // 0: no origin (CommitClock)
+                if (weight > 0) {
+                    latency.recordAppended(now - origin, weight);
+                }
             }
         } finally {
             latency.end();
@@ -729,7 +736,10 @@ public final class ShardHandler implements Lanes.Consumer<SampleBatchEvent> {
         latency.begin();
         try {
             for (int e = 0; e < n; e++) {
-                latency.recordDurable(now - origins[e], counts[e]); // under NONE: the shared histogram
+                long weight = durableCarry.weigh(origins[e], counts[e]); // 0: no origin (CommitClock)
+                if (weight > 0) {
+                    latency.recordDurable(now - origins[e], weight); // under NONE: the shared histogram
+                }
             }
         } finally {
             latency.end();

@@ -67,6 +67,32 @@ class MetricsTest {
     }
 
     @Test
+    void perItemCommitsAreMeasuredOneInSixteenAndCountedAlmostAll() throws Exception {
+        try (Sluice db = Sluice.open(SluiceConfig.builder().dir(dir).shards(2).build())) {
+            long[] refs = new long[4];
+            for (int s = 0; s < refs.length; s++) {
+                refs[s] = db.series(Labels.of("__name__", "m", "s", Integer.toString(s))); // both shards, in turn
+            }
+            Appender app = db.appender();
+            int commits = 3_200;
+            for (int i = 0; i < commits; i++) {
+                app.add(refs[i % refs.length], i, i);
+                app.commit();
+            }
+            db.awaitDurable(app.lastSequence());
+            EngineMetrics m = db.metrics();
+            assertEquals(commits, m.samples());
+            long counted = m.appendLatency().getTotalCount();
+            // Every sample is counted but those after each shard's last measured commit: fewer than
+            // sixteen a shard for one producer (CommitClock).
+            assertTrue(counted > commits - 2 * 16 && counted <= commits, "counted " + counted + " of " + commits);
+            for (EngineMetrics.ShardMetrics shard : m.shards()) {
+                assertTrue(shard.samples() > 0, "every shard took samples");
+            }
+        }
+    }
+
+    @Test
     void tryCommitRejectionsAreCounted() throws Exception {
         FaultyFileSystem fs = new FaultyFileSystem();
         fs.beforeForce = () -> {

@@ -131,7 +131,7 @@ class LanesTest {
                                 e.producer = id;
                                 e.n = n++;
                                 ring.publish(s);
-                                lanes.signal(lane, System.nanoTime(), true);
+                                lanes.afterPublish();
                                 long seq = lane.sequence(s);
                                 assertTrue(seq > previous, "sequences grow");
                                 previous = seq;
@@ -189,7 +189,7 @@ class LanesTest {
                     lane.ring().get(s).producer = r;
                     lane.ring().get(s).n = k;
                     lane.ring().publish(s);
-                    lanes.signal();
+                    lanes.afterPublish();
                 }
                 last[r] = lane.sequence(s);
                 while (lane.durable(0) < s) {
@@ -249,7 +249,7 @@ class LanesTest {
                     long s = lane.ring().next();
                     lane.ring().get(s).n = k;
                     lane.ring().publish(s);
-                    lanes.signal();
+                    lanes.afterPublish();
                     if (k < items) { // alone: the next only once this one is durable, and a while after
                         while (lane.durable(0) < s) {
                             Thread.onSpinWait();
