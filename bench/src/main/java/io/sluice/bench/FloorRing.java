@@ -289,7 +289,7 @@ final class FloorRing implements LoadCommand.Target, AutoCloseable {
             return last;
         }
 
-        /** As the engine's appender: publish, then the fence and wake-up check ({@link Lanes#afterPublish}). */
+        /** As the engine's appender: publish, then the wake-up check ({@link Lanes#afterPublish}). */
         private void publish(long originNanos) {
             if (ring == null) {
                 lane = lanes.acquire(); // the publishing thread's ring, as the engine's appender takes it

@@ -865,8 +865,9 @@ final class LoadCommand implements Callable<Integer> {
                     done += n;
                     produced = done;
                     // Closed loop: the clock is read every DEADLINE_CHECK_SAMPLES samples, not on every
-                    // commit (at one sample per commit that read is a tenth of the producer's time). Open
-                    // loop reads it for the pacing anyway, and a slow rate must not overshoot.
+                    // commit (at one sample per commit a read is a quarter of the producer's time: see
+                    // CommitClock). Open loop reads it for the pacing anyway, and a slow rate must not
+                    // overshoot.
                     if (timed && (nanosPerSample > 0 || done >= nextCheck)) {
                         nextCheck = done + DEADLINE_CHECK_SAMPLES;
                         if (System.nanoTime() >= deadlineNanos) {
