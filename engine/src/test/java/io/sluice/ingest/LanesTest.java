@@ -173,6 +173,51 @@ class LanesTest {
         assertEquals(Set.of(0, 1, 2), new HashSet<>(indices));
     }
 
+    /**
+     * The race the fenceless wake-up check must survive: a publish just as the consumer counts itself
+     * a sleeper. Gaps drawn around the moment the consumer parks (110 us of spinning and yielding
+     * under BACKOFF, at once under BLOCKING) put thousands of publishes next to it; with 60 s parks, a
+     * lost wake-up fails the test.
+     */
+    @ParameterizedTest
+    @EnumSource(value = WaitStrategyKind.class, names = {"BACKOFF", "BLOCKING"})
+    void aPublishAsTheConsumerParksAlwaysWakesIt(WaitStrategyKind kind) throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("LanesTest parking race " + kind + " seed " + seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        long parksAfter = kind == WaitStrategyKind.BLOCKING ? 0 : Lanes.SPIN_NANOS + Lanes.YIELD_NANOS;
+        Checker checker = new Checker(0);
+        Lanes<Item> lanes = new Lanes<>(64, size -> Item::new, kind, List.of(checker), "lanes-race-", LONG_PARK);
+        lanes.start();
+        try {
+            Lane<Item> lane = lanes.acquire();
+            RingBuffer<Item> ring = lane.ring();
+            for (int n = 0; n < 3_000; n++) {
+                long s = ring.next();
+                Item e = ring.get(s);
+                e.producer = 0;
+                e.n = n;
+                ring.publish(s);
+                lanes.afterPublish();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (lane.durable(0) < s) {
+                    assertTrue(System.nanoTime() < deadline, "seed " + seed + ": item " + n
+                        + " not taken within 20 s (a lost wake-up)");
+                    Thread.onSpinWait();
+                }
+                // The next publish lands from 30 us before the consumer parks to 30 us after.
+                long gap = Math.max(0, parksAfter - 30_000 + rnd.nextLong(60_000));
+                long until = System.nanoTime() + gap;
+                while (System.nanoTime() - until < 0) {
+                    Thread.onSpinWait();
+                }
+            }
+            assertNull(checker.error, "seed " + seed + ": " + checker.error);
+        } finally {
+            assertTrue(lanes.stop(TimeUnit.SECONDS.toMillis(30)));
+        }
+    }
+
     @Test
     void aReplacedLaneContinuesItsIndexSequences() throws Exception {
         Checker[] checkers = {new Checker(0)};
