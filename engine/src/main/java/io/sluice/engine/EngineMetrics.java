@@ -175,7 +175,13 @@ public final class EngineMetrics {
         return commitRejections;
     }
 
-    /** Publish to appended, since open (a copy). */
+    /**
+     * Publish to appended, since open (a copy), counted per sample. Commits of 16 samples or more are
+     * each measured; of smaller commits to a shard, one per 16 samples is, and its value is counted
+     * for the unmeasured samples taken before it ({@link io.sluice.ingest.CommitClock}), so the count
+     * covers every sample but each shard's last few and the maximum is the measured commits' maximum.
+     * The same holds for the other latency histograms here.
+     */
     public Histogram appendLatency() {
         return appendLatency;
     }
