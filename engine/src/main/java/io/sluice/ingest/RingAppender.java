@@ -121,13 +121,7 @@ public final class RingAppender implements Appender {
 
     @Override
     public long commit() {
-        assert onOwnerThread();
-        engine.checkWritable();
-        int n = stagedShards();
-        if (n == 0) {
-            return lastSequence;
-        }
-        return publishStaged(n, clock.origin(counts));
+        return commit(clock.origin(counts)); // nothing staged: NO_ORIGIN, and no clock read
     }
 
     @Override
@@ -138,10 +132,6 @@ public final class RingAppender implements Appender {
         if (n == 0) {
             return lastSequence;
         }
-        return publishStaged(n, originNanos);
-    }
-
-    private long publishStaged(int n, long originNanos) {
         publishing = true;
         try {
             engine.checkWritable(); // re-check after announcing: close() waits for announced publishers

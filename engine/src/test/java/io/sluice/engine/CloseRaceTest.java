@@ -12,8 +12,9 @@ import java.util.concurrent.locks.LockSupport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Per-item commits racing a close: a commit publishes with no fence before it and checks the engine
- * after (RingAppender, "A commit and close"). Whatever the timing, a commit that returned is in the
+ * Per-item commits racing a close: a commit announces itself ({@code RingAppender.publishing}, a
+ * volatile store) and checks the engine again before it claims, and close waits for announced
+ * publishers before the handlers' last drain. Whatever the timing, a commit that returned is in the
  * store after reopening, and one that threw is not: each producer's stored samples are exactly the
  * ones its returned commits hold.
  */
